@@ -1,0 +1,71 @@
+"""Application factory: config, extensions, content loaded once, blueprints."""
+
+from __future__ import annotations
+
+import sys
+
+from flask import Flask
+
+from .config import configure
+from .content import ContentError, load_catalogue
+from .db import db
+from .extensions import csrf, login_manager
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        static_folder="../static",
+        template_folder="../templates",
+        instance_relative_config=True,
+    )
+    configure(app, test_config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    app.extensions["catalogue"] = _load_content(app)
+
+    from . import errors, security
+    from .auth import bp as auth_bp
+    from .family import bp as family_bp
+    from .learn import bp as learn_bp
+    from .teach import bp as teach_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(teach_bp)
+    app.register_blueprint(family_bp)
+    errors.register(app)
+    security.register(app)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+    _template_globals(app)
+    return app
+
+
+def _load_content(app: Flask):
+    """Load and validate the course; refuse to start, saying why, when any file is wrong."""
+    try:
+        return load_catalogue(app.config["CONTENT_DIR"], app.config.get("LESSON_IMAGE_DIR"))
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        raise SystemExit(
+            f"The course content has {len(exc.problems)} problem(s) listed above; "
+            "the app will not start until they are fixed."
+        ) from None
+
+
+def _template_globals(app: Flask) -> None:
+    from .content import BAND_NAMES, FOUR_CS, STRANDS
+    from .models import ROLE_NAMES
+
+    app.jinja_env.globals.update(
+        BAND_NAMES=BAND_NAMES, STRANDS=STRANDS, FOUR_CS=FOUR_CS, ROLE_NAMES=ROLE_NAMES
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

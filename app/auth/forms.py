@@ -1,0 +1,25 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[DataRequired(message="Type your username."), Length(max=60)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(message="Type your password."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class EmptyForm(FlaskForm):
+    """For POST-only buttons: carries the CSRF token."""
+
+
+class DeviceForm(FlaskForm):
+    school_class = SelectField("Class for picture sign-in on this device", coerce=int,
+                               validate_choice=True)

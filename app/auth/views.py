@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..db import db
+from ..models import Pupil
+from ..permissions import require, visible_classes
+from . import bp, service
+from .agreements import agreement_for
+from .forms import DeviceForm, EmptyForm, LoginForm
+
+# Pages open to a signed-in account that has not yet accepted its agreement.
+GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login"}
+
+
+@bp.before_app_request
+def agreement_gate():
+    if (current_user.is_authenticated and request.endpoint not in GATE_OPEN
+            and request.endpoint is not None and not service.has_accepted(current_user)):
+        return redirect(url_for("auth.agreement"))
+    return None
+
+
+def home_for(user) -> str:
+    if user.kind == "pupil":
+        return url_for("learn.home")
+    if user.kind == "parent":
+        return url_for("family.home")
+    return url_for("teach.home")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _start_session(user) -> None:
+    session.clear()
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        result = service.password_sign_in(form.username.data, form.password.data)
+        if result.user is not None:
+            _start_session(result.user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(result.user))
+        error = result.error
+    device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
+    status = 400 if (error or form.errors) else 200
+    return render_template("auth/login.html", form=form, error=error, device=device), status
+
+
+@bp.route("/login/pictures")
+def picture_names():
+    device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
+    if device is None:
+        return render_template("auth/no_device.html"), 403
+    session.pop("pictures", None)
+    return render_template("auth/picture_names.html", device=device,
+                           pupils=service.device_pupils(device))
+
+
+@bp.route("/login/pictures/<int:pupil_id>", methods=["GET", "POST"])
+def picture_code(pupil_id: int):
+    device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
+    if device is None:
+        return render_template("auth/no_device.html"), 403
+    pupil = db.session.get(Pupil, pupil_id)
+    if pupil is None or pupil.class_id != device.id or pupil.status != "active":
+        abort(404)
+    state = session.get("pictures") or {}
+    chosen: list[str] = state.get("chosen", []) if state.get("pupil") == pupil.id else []
+    form = EmptyForm()
+    message = None
+    if request.method == "POST" and form.validate_on_submit():
+        picture = request.form.get("picture", "")
+        if request.form.get("action") == "restart":
+            chosen = []
+        elif picture in service.PICTURES and len(chosen) < service.PICTURE_CODE_LENGTH:
+            chosen = [*chosen, picture]
+        if len(chosen) == service.PICTURE_CODE_LENGTH:
+            result = service.picture_sign_in(pupil, chosen)
+            session.pop("pictures", None)
+            if result.user is not None:
+                _start_session(result.user)
+                return redirect(home_for(result.user))
+            message = result.error
+            chosen = []
+        else:
+            session["pictures"] = {"pupil": pupil.id, "chosen": chosen}
+            return redirect(url_for("auth.picture_code", pupil_id=pupil.id))
+    return render_template("auth/picture_code.html", pupil=pupil, chosen=chosen,
+                           pictures=service.PICTURES, length=service.PICTURE_CODE_LENGTH,
+                           form=form, message=message), (400 if message else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/agreement", methods=["GET", "POST"])
+@login_required
+def agreement():
+    agreement = agreement_for(current_user.agreement_key)
+    form = EmptyForm()
+    if service.has_accepted(current_user):
+        return redirect(home_for(current_user))
+    if form.validate_on_submit():
+        service.accept(current_user)
+        flash("Thank you. You are ready to start.", "success")
+        return redirect(home_for(current_user))
+    return render_template("auth/agreement.html", agreement=agreement, form=form)
+
+
+@bp.route("/device", methods=["GET", "POST"])
+@require("teach")
+def device():
+    """A teacher turns this device into (or out of) picture sign-in for one class."""
+    classes = [c for c in visible_classes(current_user) if c.band == "ks1"] or \
+        visible_classes(current_user)
+    form = DeviceForm()
+    form.school_class.choices = [(c.id, c.name) for c in classes]
+    off_form = EmptyForm(prefix="off")
+    current = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
+    if request.method == "POST" and request.form.get("action") == "off":
+        if off_form.validate_on_submit():
+            response = make_response(redirect(url_for("auth.device")))
+            response.delete_cookie(service.DEVICE_COOKIE)
+            flash("Picture sign-in is now off on this device.", "success")
+            return response
+    elif form.validate_on_submit():
+        chosen = next(c for c in classes if c.id == form.school_class.data)
+        token, until = service.device_token(chosen)
+        response = make_response(redirect(url_for("auth.device")))
+        response.set_cookie(
+            service.DEVICE_COOKIE, token,
+            max_age=int((until - service.utcnow().date()).days + 1) * 86400,
+            httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+        flash(f"This device now offers picture sign-in for {chosen.name} until "
+              f"{until.strftime('%-d %B %Y')}.", "success")
+        return response
+    return render_template("auth/device.html", form=form, off_form=off_form, current=current,
+                           classes=classes), (400 if form.errors else 200)

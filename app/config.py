@@ -1,0 +1,68 @@
+"""Settings from the environment with safe defaults; nothing secret is committed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def defaults(app: Flask) -> dict:
+    return {
+        "DATABASE_URL": f"sqlite:///{Path(app.instance_path) / 'platform.db'}",
+        "CONTENT_DIR": str(REPO_ROOT),
+        "SCHOOL_TIMEZONE": "Europe/London",
+        # Sign-in: an account locks after this many failures in a row, for this long.
+        "LOCKOUT_THRESHOLD": 5,
+        "LOCKOUT_MINUTES": 15,
+        # Picture sign-in devices stay enabled until the end of the current term (month-day).
+        "TERM_ENDS": ("12-20", "04-03", "07-23"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    }
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config: defaults, then FLASK_* and DATABASE_URL from the environment, then tests."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(defaults(app))
+    app.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["DATABASE_URL"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+
+def database_uri(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret(instance: Path) -> str:
+    """Read the instance's secret key, generating and keeping one on first run."""
+    path = instance / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,115 @@
+"""The demo school: Demo Primary with a Year 2 and a Year 5 class. Safe to run twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from .auth.service import hash_password, new_picture_code
+from .db import db
+from .models import ClassTeacher, ParentLink, Pupil, School, SchoolClass, StaffRole, User
+
+SCHOOL = ("Demo Primary", "demo-primary")
+SAM_PICTURES = "cat,sun,tree"
+
+STAFF = (
+    # username, password, display name, roles, class taught
+    ("admin", "demo-admin-pass", "Ms Rowan (office)", ("school_admin",), None),
+    ("teacher", "demo-teacher-pass", "Mr Adeyemi", ("teacher",), "Year 5 Kestrels"),
+    ("teacher2", "demo-teacher-pass", "Miss Hughes", ("teacher",), "Year 2 Robins"),
+    ("dsl", "demo-dsl-pass", "Mrs Lindqvist", ("safeguarding_lead",), None),
+)
+CLASSES = (("Year 2 Robins", 2), ("Year 5 Kestrels", 5))
+PUPILS = {
+    "Year 2 Robins": ["Sam K", "Aisha B", "Leo M", "Mia T", "Noah P", "Zara H", "Oliver D",
+                      "Ruby C"],
+    "Year 5 Kestrels": ["Alex P", "Priya S", "Jacob W", "Amara O", "Ethan L", "Chloe F",
+                        "Yusuf A", "Grace N"],
+}
+KS2_PUPIL = ("Alex", "P", "pupil", "demo-pupil-pass")
+PARENT = ("parent", "demo-parent-pass", "Jo P (Alex's parent)")
+
+
+@dataclass
+class DemoSummary:
+    created: int = 0
+
+    def add(self, obj) -> None:
+        db.session.add(obj)
+        db.session.flush()
+        self.created += 1
+
+
+def seed_demo() -> DemoSummary:
+    """Create whatever of the demo school is missing; never duplicate what exists."""
+    summary = DemoSummary()
+    school = db.session.scalar(select(School).where(School.slug == SCHOOL[1]))
+    if school is None:
+        school = School(name=SCHOOL[0], slug=SCHOOL[1])
+        summary.add(school)
+
+    classes: dict[str, SchoolClass] = {}
+    for name, year in CLASSES:
+        c = db.session.scalar(select(SchoolClass).where(SchoolClass.school_id == school.id,
+                                                        SchoolClass.name == name))
+        if c is None:
+            c = SchoolClass(school_id=school.id, name=name, year_group=year)
+            summary.add(c)
+        classes[name] = c
+
+    for username, password, display, roles, taught in STAFF:
+        user = _account(summary, school, "staff", username, password, display)
+        for role in roles:
+            if role not in user.role_names:
+                summary.add(StaffRole(user_id=user.id, role=role))
+        if taught and db.session.get(ClassTeacher, (classes[taught].id, user.id)) is None:
+            summary.add(ClassTeacher(class_id=classes[taught].id, user_id=user.id))
+
+    for class_name, names in PUPILS.items():
+        c = classes[class_name]
+        for full in names:
+            first, initial = full.split()
+            _pupil(summary, school, c, first, initial)
+
+    parent = _account(summary, school, "parent", *PARENT)
+    alex = db.session.scalar(select(Pupil).join(User).where(User.username == KS2_PUPIL[2]))
+    if alex is not None and db.session.scalar(select(ParentLink).where(
+            ParentLink.parent_id == parent.id, ParentLink.pupil_id == alex.id)) is None:
+        summary.add(ParentLink(school_id=school.id, parent_id=parent.id, pupil_id=alex.id))
+    db.session.commit()
+    return summary
+
+
+def _account(summary: DemoSummary, school: School, kind: str, username: str | None,
+             password: str | None, display: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username)) if username \
+        else None
+    if user is None:
+        user = User(school_id=school.id, kind=kind, username=username, display_name=display,
+                    password_hash=hash_password(password) if password else None)
+        summary.add(user)
+    return user
+
+
+def _pupil(summary: DemoSummary, school: School, c: SchoolClass, first: str,
+           initial: str) -> Pupil:
+    existing = db.session.scalar(select(Pupil).where(
+        Pupil.class_id == c.id, Pupil.first_name == first, Pupil.surname_initial == initial))
+    if existing is not None:
+        return existing
+    username = password = None
+    if (first, initial) == KS2_PUPIL[:2]:
+        username, password = KS2_PUPIL[2], KS2_PUPIL[3]
+    user = User(school_id=school.id, kind="pupil", username=username,
+                display_name=f"{first} {initial}.",
+                password_hash=hash_password(password) if password else None)
+    summary.add(user)
+    code = None
+    if c.year_group <= 2:
+        code = SAM_PICTURES if first == "Sam" else new_picture_code()
+    pupil = Pupil(school_id=school.id, user_id=user.id, first_name=first,
+                  surname_initial=initial, year_group=c.year_group, class_id=c.id,
+                  picture_code=code)
+    summary.add(pupil)
+    return pupil

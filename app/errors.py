@@ -1,0 +1,45 @@
+"""Friendly error pages; never a stack trace to a user."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+
+def register(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title,
+                               message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, "Something was not quite right",
+                    "That request did not make sense to us. Please go back and try again.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(400, "Please try that again",
+                    "The page was open for a long time, so we could not accept the form. "
+                    "Go back, reload the page and try once more.")
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(403, "This page is not for you",
+                    "Your account cannot open this page. If you think it should, ask a "
+                    "member of staff.")
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(404, "We can't find that page",
+                    "The page may have moved, or it may be for a different class.")
+
+    @app.errorhandler(405)
+    def not_allowed(e):
+        return page(405, "That did not work", "Please use the buttons on the page.")
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return page(413, "That was too much", "What you sent was too long. Please shorten it.")
+
+    @app.errorhandler(500)
+    def server_error(e):
+        return page(500, "Sorry, something went wrong",
+                    "It was our mistake, not yours. Please try again, or tell a grown-up.")

@@ -1,0 +1,150 @@
+"""Lesson progress: where a pupil is, what they chose and answered. Plain functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..content.loader import following
+from ..content.model import Catalogue, Lesson, Step
+from ..db import db, utcnow
+from ..models import LessonProgress, Pupil, QuizAnswer, ScenarioChoice
+from .quiz import Marked
+
+
+@dataclass(frozen=True)
+class LessonCard:
+    lesson: Lesson
+    percent: int
+    started: bool
+    completed: bool
+    current: str | None
+
+
+def progress_for(pupil: Pupil, lesson: Lesson) -> LessonProgress | None:
+    return db.session.scalar(select(LessonProgress).where(
+        LessonProgress.pupil_id == pupil.id, LessonProgress.lesson_slug == lesson.slug))
+
+
+def percent(lesson: Lesson, row: LessonProgress | None) -> int:
+    if row is None:
+        return 0
+    if row.completed_at is not None:
+        return 100
+    return min(99, round(100 * row.step_reached / max(1, lesson.total_positions)))
+
+
+def home_cards(catalogue: Catalogue, pupil: Pupil) -> tuple[list[LessonCard], LessonCard | None]:
+    """The pupil's lessons with progress (one query), and the lesson to carry on with."""
+    rows = {r.lesson_slug: r for r in db.session.scalars(
+        select(LessonProgress).where(LessonProgress.pupil_id == pupil.id))}
+    cards = []
+    for lesson in catalogue.by_band[pupil.band]:
+        row = rows.get(lesson.slug)
+        cards.append(LessonCard(lesson, percent(lesson, row), row is not None,
+                                bool(row and row.completed_at), row.current if row else None))
+    in_progress = [c for c in cards if c.started and not c.completed]
+    carry_on = None
+    if in_progress:
+        carry_on = max(in_progress, key=lambda c: rows[c.lesson.slug].updated_at)
+    return cards, carry_on
+
+
+def visit(pupil: Pupil, lesson: Lesson, position: str) -> LessonProgress:
+    """Record that the pupil is at ``position``; start the lesson on the first visit."""
+    row = progress_for(pupil, lesson)
+    index = lesson.position_index(position)
+    now = utcnow()
+    if row is None:
+        row = LessonProgress(school_id=pupil.school_id, pupil_id=pupil.id,
+                             lesson_slug=lesson.slug, step_reached=index, current=position,
+                             started_at=now, updated_at=now)
+        db.session.add(row)
+    else:
+        row.step_reached = max(row.step_reached, index)
+        if row.completed_at is None or position != "done":
+            row.current = position
+        row.updated_at = now
+    if position == "done" and row.completed_at is None:
+        row.completed_at = now
+        row.current = "done"
+    db.session.commit()
+    return row
+
+
+def allowed(pupil: Pupil, lesson: Lesson, position: str) -> bool:
+    """A pupil may open any place they have reached or unlocked (no skipping ahead by URL)."""
+    if position == lesson.positions[0]:
+        return True
+    row = progress_for(pupil, lesson)
+    if row is None:
+        return False
+    if row.completed_at is not None:
+        return True
+    return position in lesson.positions and lesson.position_index(position) <= row.step_reached
+
+
+def after_step(lesson: Lesson, step: Step, choice_key: str | None = None) -> str | None:
+    """Where to go after a story step, or after a scenario choice (None: try again)."""
+    if step.type == "story":
+        target = step.next or following(lesson.steps, step)
+    else:
+        choice = step.choice(choice_key or "")
+        if choice is None:
+            return None
+        if choice.next:
+            target = choice.next
+        elif choice.safe:
+            target = following(lesson.steps, step)
+        else:
+            return None
+    return _position(lesson, target)
+
+
+def _position(lesson: Lesson, target: str) -> str:
+    if target == "quiz":
+        return f"quiz:{lesson.quiz.questions[0].id}"
+    return f"step:{target}"
+
+
+def unlock(pupil: Pupil, lesson: Lesson, position: str) -> None:
+    """Open ``position`` for the pupil: the next place, or a branch target further on."""
+    row = progress_for(pupil, lesson)
+    index = lesson.position_index(position)
+    if row is None:
+        row = visit(pupil, lesson, lesson.positions[0])
+    if index > row.step_reached:
+        row.step_reached = index
+        row.updated_at = utcnow()
+        db.session.commit()
+
+
+def record_choice(pupil: Pupil, lesson: Lesson, step: Step, key: str) -> ScenarioChoice:
+    choice = step.choice(key)
+    assert choice is not None
+    row = ScenarioChoice(school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
+                         step_id=step.id, choice=key, safe=choice.safe,
+                         misconception=choice.misconception)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def record_answer(pupil: Pupil, lesson: Lesson, question_id: str, marked: Marked) -> QuizAnswer:
+    attempts = db.session.scalar(select(func.count(QuizAnswer.id)).where(
+        QuizAnswer.pupil_id == pupil.id, QuizAnswer.lesson_slug == lesson.slug,
+        QuizAnswer.question_id == question_id)) or 0
+    row = QuizAnswer(school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
+                     quiz_slug=lesson.quiz.slug, question_id=question_id, answer=marked.answer,
+                     correct=marked.correct, misconception=marked.misconception,
+                     attempt=attempts + 1)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def next_after_question(lesson: Lesson, question_id: str) -> str:
+    ids = [q.id for q in lesson.quiz.questions]
+    i = ids.index(question_id)
+    return f"quiz:{ids[i + 1]}" if i + 1 < len(ids) else "done"

@@ -1,0 +1,101 @@
+"""Marking quiz answers: plain functions from form data to a result, no HTTP, no database."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+from ..content.model import Question
+
+
+class AnswerError(ValueError):
+    """The form was incomplete or malformed; ``message`` says what to fix."""
+
+    def __init__(self, message: str, given: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.given = given or {}
+
+
+@dataclass(frozen=True)
+class Marked:
+    correct: bool
+    answer: dict  # what the pupil gave, stored as JSON
+    misconception: str | None
+    feedback: list[str] = field(default_factory=list)
+
+
+def shuffled(question: Question, pupil_id: int, keys: list[str]) -> list[str]:
+    """A stable shuffle per pupil and question, so a reload does not reorder the page."""
+    seed = hashlib.sha256(f"{pupil_id}:{question.id}".encode()).hexdigest()
+    out = list(keys)
+    random.Random(seed).shuffle(out)
+    if len(out) > 1 and out == keys and question.type == "order":
+        out = out[1:] + out[:1]  # never show an order question already solved
+    return out
+
+
+def mark(question: Question, form) -> Marked:
+    """Mark one answer. ``form`` is a mapping of the submitted fields."""
+    if question.type == "choice":
+        key = form.get("answer", "")
+        option = next((o for o in question.options if o.key == key), None)
+        if option is None:
+            raise AnswerError("Choose one answer.")
+        return Marked(option.correct, {"option": key, "text": option.text},
+                      None if option.correct else option.misconception, [option.feedback])
+    if question.type == "true_false":
+        value = form.get("answer", "")
+        if value not in ("true", "false"):
+            raise AnswerError("Choose True or False.")
+        said = value == "true"
+        correct = said == question.answer
+        return Marked(correct, {"answer": said}, None if correct else question.misconception,
+                      [question.feedback_true if said else question.feedback_false])
+    if question.type == "order":
+        n = len(question.items)
+        given: dict[str, str] = {}
+        positions: dict[int, int] = {}
+        for i in range(n):
+            raw = form.get(f"pos-{i}", "")
+            given[f"pos-{i}"] = raw
+            if not raw.isdigit() or not 1 <= int(raw) <= n:
+                raise AnswerError(f"Give every step a number from 1 to {n}. "
+                                  f"\u201c{question.items[i]}\u201d has no number yet.", given)
+            positions[i] = int(raw)
+        if len(set(positions.values())) != n:
+            raise AnswerError(f"Use each number from 1 to {n} once.", given)
+        order = [i for i, _ in sorted(positions.items(), key=lambda kv: kv[1])]
+        correct = order == list(range(n))
+        return Marked(correct, {"order": order},
+                      None if correct else question.misconception,
+                      [question.feedback_right if correct else question.feedback_wrong])
+    # sort
+    given = {}
+    wrong = []
+    for item in question.sort_items:
+        group = form.get(f"item-{item.key}", "")
+        given[f"item-{item.key}"] = group
+        if group not in {g.id for g in question.groups}:
+            raise AnswerError(f"Choose a group for \u201c{item.text}\u201d.", given)
+        if group != item.group:
+            wrong.append(item)
+    correct = not wrong
+    feedback = [w.feedback for w in wrong] or [question.sort_items[0].feedback]
+    if correct:
+        feedback = [i.feedback for i in question.sort_items]
+    return Marked(correct, {"groups": {k[5:]: v for k, v in given.items()}},
+                  None if correct else wrong[0].misconception, feedback)
+
+
+def right_answer(question: Question) -> list[str]:
+    """The right answer in words, shown after a second wrong try."""
+    if question.type == "choice":
+        return [o.text for o in question.options if o.correct]
+    if question.type == "true_false":
+        return ["True" if question.answer else "False"]
+    if question.type == "order":
+        return [f"{i + 1}. {text}" for i, text in enumerate(question.items)]
+    labels = {g.id: g.label for g in question.groups}
+    return [f"{item.text} \u2192 {labels[item.group]}" for item in question.sort_items]

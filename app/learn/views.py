@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..content.model import Lesson
+from ..db import db
+from ..models import QuizAnswer
+from ..permissions import require
+from . import bp, progress
+from .quiz import AnswerError, mark, right_answer, shuffled
+
+RETRIES_BEFORE_ANSWER = 2
+
+
+def _catalogue():
+    return current_app.extensions["catalogue"]
+
+
+def _lesson(slug: str) -> Lesson:
+    """A lesson of the pupil's own band, or a friendly 404."""
+    lesson = _catalogue().lesson(slug)
+    if lesson is None or lesson.band != current_user.pupil.band:
+        abort(404)
+    return lesson
+
+
+def _go(lesson: Lesson, position: str):
+    if position == "done":
+        return redirect(url_for("learn.done", slug=lesson.slug))
+    kind, _, ident = position.partition(":")
+    if kind == "quiz":
+        return redirect(url_for("learn.question", slug=lesson.slug, qid=ident))
+    return redirect(url_for("learn.step", slug=lesson.slug, step_id=ident))
+
+
+def _bar(lesson: Lesson, position: str) -> dict:
+    index = lesson.position_index(position)
+    total = lesson.total_positions
+    return {"index": index, "total": total, "percent": round(100 * index / max(1, total))}
+
+
+@bp.route("/")
+@require("learn")
+def home():
+    cards, carry_on = progress.home_cards(_catalogue(), current_user.pupil)
+    return render_template("learn/home.html", cards=cards, carry_on=carry_on,
+                           pupil=current_user.pupil)
+
+
+@bp.route("/<slug>/")
+@require("learn")
+def lesson(slug: str):
+    lesson = _lesson(slug)
+    row = progress.progress_for(current_user.pupil, lesson)
+    if row is None or row.completed_at is not None and request.args.get("again"):
+        return _go(lesson, lesson.positions[0])
+    return _go(lesson, row.current)
+
+
+@bp.route("/<slug>/step/<step_id>", methods=["GET", "POST"])
+@require("learn")
+def step(slug: str, step_id: str):
+    pupil = current_user.pupil
+    lesson = _lesson(slug)
+    step = lesson.step(step_id)
+    position = f"step:{step_id}"
+    if step is None:
+        abort(404)
+    if not progress.allowed(pupil, lesson, position):
+        return redirect(url_for("learn.lesson", slug=slug))
+    error = None
+    if request.method == "POST":
+        from ..auth.forms import EmptyForm
+
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        if step.type == "story":
+            target = progress.after_step(lesson, step)
+            progress.unlock(pupil, lesson, target)
+            return _go(lesson, target)
+        key = request.form.get("choice", "")
+        if step.choice(key) is None:
+            error = "Pick one of the choices."
+        else:
+            progress.record_choice(pupil, lesson, step, key)
+            target = progress.after_step(lesson, step, key)
+            if target:
+                progress.unlock(pupil, lesson, target)
+            return redirect(url_for("learn.step", slug=slug, step_id=step_id, chose=key))
+    progress.visit(pupil, lesson, position)
+    chosen = step.choice(request.args.get("chose", "")) if step.type == "scenario" else None
+    target = progress.after_step(lesson, step, chosen.key) if chosen else None
+    return render_template("learn/step.html", lesson=lesson, step=step, chosen=chosen,
+                           target=target, bar=_bar(lesson, position), error=error,
+                           next_url=_url_for_position(lesson, target) if target else None), \
+        (400 if error else 200)
+
+
+def _url_for_position(lesson: Lesson, position: str) -> str:
+    if position == "done":
+        return url_for("learn.done", slug=lesson.slug)
+    kind, _, ident = position.partition(":")
+    if kind == "quiz":
+        return url_for("learn.question", slug=lesson.slug, qid=ident)
+    return url_for("learn.step", slug=lesson.slug, step_id=ident)
+
+
+@bp.route("/<slug>/quiz/<qid>", methods=["GET", "POST"])
+@require("learn")
+def question(slug: str, qid: str):
+    pupil = current_user.pupil
+    lesson = _lesson(slug)
+    question = lesson.quiz.question(qid)
+    position = f"quiz:{qid}"
+    if question is None:
+        abort(404)
+    if not progress.allowed(pupil, lesson, position):
+        return redirect(url_for("learn.lesson", slug=slug))
+    error, given = None, {}
+    if request.method == "POST":
+        from ..auth.forms import EmptyForm
+
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        try:
+            marked = mark(question, request.form)
+        except AnswerError as exc:
+            error, given = exc.message, exc.given
+        else:
+            row = progress.record_answer(pupil, lesson, qid, marked)
+            if marked.correct or row.attempt >= RETRIES_BEFORE_ANSWER:
+                progress.unlock(pupil, lesson, progress.next_after_question(lesson, qid))
+            return redirect(url_for("learn.question", slug=slug, qid=qid, answer=row.id))
+    progress.visit(pupil, lesson, position)
+    answer = None
+    answer_id = request.args.get("answer", "")
+    if answer_id.isdigit():
+        answer = db.session.get(QuizAnswer, int(answer_id))
+        if answer is None or answer.pupil_id != pupil.id or answer.question_id != qid \
+                or answer.lesson_slug != slug:
+            answer = None
+    feedback = mark(question, _as_form(question, answer.answer)).feedback if answer else []
+    nxt = progress.next_after_question(lesson, qid)
+    show_next = answer is not None and (answer.correct or answer.attempt >= RETRIES_BEFORE_ANSWER)
+    keys = {
+        "choice": [o.key for o in question.options],
+        "order": [str(i) for i in range(len(question.items))],
+        "sort": [i.key for i in question.sort_items],
+    }.get(question.type, [])
+    return render_template(
+        "learn/question.html", lesson=lesson, question=question, answer=answer,
+        feedback=feedback, error=error, given=given, bar=_bar(lesson, position),
+        order=shuffled(question, pupil.id, keys), show_next=show_next,
+        next_url=_url_for_position(lesson, nxt),
+        right_answer=right_answer(question) if answer and not answer.correct and show_next
+        else None,
+    ), (400 if error else 200)
+
+
+def _as_form(question, stored: dict) -> dict:
+    """Turn a stored answer back into form fields, to re-mark it for its feedback."""
+    if question.type == "choice":
+        return {"answer": stored.get("option", "")}
+    if question.type == "true_false":
+        return {"answer": "true" if stored.get("answer") else "false"}
+    if question.type == "order":
+        return {f"pos-{item}": str(rank + 1) for rank, item in enumerate(stored.get("order", []))}
+    return {f"item-{k}": v for k, v in stored.get("groups", {}).items()}
+
+
+@bp.route("/<slug>/done")
+@require("learn")
+def done(slug: str):
+    pupil = current_user.pupil
+    lesson = _lesson(slug)
+    if not progress.allowed(pupil, lesson, "done"):
+        return redirect(url_for("learn.lesson", slug=slug))
+    progress.visit(pupil, lesson, "done")
+    return render_template("learn/done.html", lesson=lesson)

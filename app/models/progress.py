@@ -1,0 +1,59 @@
+"""Learning progress, keyed by content slug so content can change without a migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, UTCDateTime, utcnow
+
+
+class LessonProgress(Base):
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("pupil_id", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    lesson_slug: Mapped[str] = mapped_column(String(80))
+    step_reached: Mapped[int] = mapped_column(default=0)  # furthest position index reached
+    current: Mapped[str] = mapped_column(String(100))  # "step:<id>", "quiz:<id>" or "done"
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuizAnswer(Base):
+    """Every answer a pupil gives to a quiz question, right or wrong, each attempt."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (Index("ix_quiz_answers_pupil_lesson", "pupil_id", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    lesson_slug: Mapped[str] = mapped_column(String(80))
+    quiz_slug: Mapped[str] = mapped_column(String(80))
+    question_id: Mapped[str] = mapped_column(String(80))
+    answer: Mapped[dict] = mapped_column(JSON)
+    correct: Mapped[bool]
+    misconception: Mapped[str | None] = mapped_column(String(80))
+    attempt: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScenarioChoice(Base):
+    __tablename__ = "scenario_choices"
+    __table_args__ = (Index("ix_scenario_choices_pupil_lesson", "pupil_id", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    lesson_slug: Mapped[str] = mapped_column(String(80))
+    step_id: Mapped[str] = mapped_column(String(80))
+    choice: Mapped[str] = mapped_column(String(4))
+    safe: Mapped[bool]
+    misconception: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..content.model import band_for_year
+from ..db import Base, UTCDateTime, utcnow
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    classes: Mapped[list[SchoolClass]] = relationship(
+        back_populates="school", order_by="SchoolClass.year_group, SchoolClass.name"
+    )
+
+
+class SchoolClass(Base):
+    """A class of pupils; its year group decides the band (Years 1-2 KS1, 3-6 KS2)."""
+
+    __tablename__ = "school_classes"
+    __table_args__ = (
+        UniqueConstraint("school_id", "name"),
+        CheckConstraint("year_group BETWEEN 1 AND 6", name="year_group_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    year_group: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    school: Mapped[School] = relationship(back_populates="classes")
+
+    @property
+    def band(self) -> str:
+        return band_for_year(self.year_group)

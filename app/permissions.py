@@ -1,0 +1,75 @@
+"""Who may see what, declared in one place. Views call these; tests walk every route."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .db import db
+from .models import ClassTeacher, Pupil, SchoolClass, User
+
+# Which areas each kind of account may open (the table in DESIGN.md section 4).
+AREA_RULES = {
+    "learn": lambda u: u.kind == "pupil",
+    "family": lambda u: u.kind == "parent",
+    "staff": lambda u: u.kind == "staff",
+    "teach": lambda u: u.has_role("teacher", "school_admin"),
+}
+
+
+def may(user: User, area: str) -> bool:
+    return bool(user.is_authenticated and AREA_RULES[area](user))
+
+
+def require(area: str):
+    """Decorator: signed in, and allowed into ``area``; otherwise 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not may(current_user, area):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def visible_classes(user: User) -> list[SchoolClass]:
+    """Classes a member of staff may manage: all in the school for admins, own for teachers."""
+    query = select(SchoolClass).where(SchoolClass.school_id == user.school_id)
+    if not user.has_role("school_admin"):
+        if not user.has_role("teacher"):
+            return []
+        query = query.join(ClassTeacher, ClassTeacher.class_id == SchoolClass.id).where(
+            ClassTeacher.user_id == user.id
+        )
+    return list(db.session.scalars(query.order_by(SchoolClass.year_group, SchoolClass.name)))
+
+
+def may_manage_class(user: User, school_class: SchoolClass | None) -> bool:
+    if school_class is None or user.kind != "staff":
+        return False
+    if school_class.school_id != user.school_id:
+        return False
+    if user.has_role("school_admin"):
+        return True
+    if not user.has_role("teacher"):
+        return False
+    return db.session.get(ClassTeacher, (school_class.id, user.id)) is not None
+
+
+def may_view_pupil(user: User, pupil: Pupil | None) -> bool:
+    """A pupil sees themself; staff see pupils in classes they manage; parents later, own."""
+    if pupil is None or pupil.school_id != user.school_id:
+        return False
+    if user.kind == "pupil":
+        return user.pupil is not None and user.pupil.id == pupil.id
+    if user.kind == "staff":
+        return may_manage_class(user, pupil.school_class)
+    return False
