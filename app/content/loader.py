@@ -595,10 +595,12 @@ def load_catalogue(root: Path | str, image_dir: Path | str | None = None) -> Cat
     quizzes: dict[str, RawQuiz] = {}
     lessons: list[tuple[dict, list, str]] = []
     referenced: set[str] = set()  # quizzes named by any lesson file, valid or not
+    quiz_files: dict[str, set[str]] = {band: set() for band in BANDS}
 
     for band in BANDS:
         for path in sorted((root / "quizzes" / band).glob("*.y*ml")):
             rel = path.relative_to(root).as_posix()
+            quiz_files[band].add(path.stem)
             data = _read_yaml(path, rel, problems)
             if data is None:
                 continue
@@ -635,6 +637,8 @@ def load_catalogue(root: Path | str, image_dir: Path | str | None = None) -> Cat
                                     f"used by {orders[key]}"))
         orders[key] = rel
         raw = quizzes.get(info["quiz"])
+        if raw is None and info["quiz"] in quiz_files.get(f["band"], set()):
+            continue  # the quiz file exists but has its own problems, reported there
         if raw is None:
             problems.append(Problem(rel, info["quiz_line"], "", f"quiz '{info['quiz']}' not "
                                     f"found in quizzes/{f['band']}/"))

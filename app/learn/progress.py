@@ -116,8 +116,10 @@ def unlock(pupil: Pupil, lesson: Lesson, position: str) -> None:
         row = visit(pupil, lesson, lesson.positions[0])
     if index > row.step_reached:
         row.step_reached = index
-        row.updated_at = utcnow()
-        db.session.commit()
+    if row.completed_at is None:
+        row.current = position  # the pupil is on their way there: carry on from it
+    row.updated_at = utcnow()
+    db.session.commit()
 
 
 def record_choice(pupil: Pupil, lesson: Lesson, step: Step, key: str) -> ScenarioChoice:

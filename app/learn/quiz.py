@@ -55,11 +55,10 @@ def mark(question: Question, form) -> Marked:
                       [question.feedback_true if said else question.feedback_false])
     if question.type == "order":
         n = len(question.items)
-        given: dict[str, str] = {}
+        given: dict[str, str] = {f"pos-{i}": form.get(f"pos-{i}", "") for i in range(n)}
         positions: dict[int, int] = {}
         for i in range(n):
-            raw = form.get(f"pos-{i}", "")
-            given[f"pos-{i}"] = raw
+            raw = given[f"pos-{i}"]
             if not raw.isdigit() or not 1 <= int(raw) <= n:
                 raise AnswerError(f"Give every step a number from 1 to {n}. "
                                   f"\u201c{question.items[i]}\u201d has no number yet.", given)
@@ -72,11 +71,10 @@ def mark(question: Question, form) -> Marked:
                       None if correct else question.misconception,
                       [question.feedback_right if correct else question.feedback_wrong])
     # sort
-    given = {}
+    given = {f"item-{item.key}": form.get(f"item-{item.key}", "") for item in question.sort_items}
     wrong = []
     for item in question.sort_items:
-        group = form.get(f"item-{item.key}", "")
-        given[f"item-{item.key}"] = group
+        group = given[f"item-{item.key}"]
         if group not in {g.id for g in question.groups}:
             raise AnswerError(f"Choose a group for \u201c{item.text}\u201d.", given)
         if group != item.group:

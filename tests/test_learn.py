@@ -1,0 +1,252 @@
+"""The pupil's lesson player: steps, scenario choices, quiz answers and progress, via HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from app.db import db
+from app.models import LessonProgress, Pupil, QuizAnswer, ScenarioChoice, User
+
+from .helpers import sign_in, submit
+
+KS2 = "/learn/fixture-passwords"
+KS1 = "/learn/fixture-tell"
+
+
+@pytest.fixture
+def pupil_client(client):
+    sign_in(client, "pupil")
+    return client
+
+
+def alex(app) -> Pupil:
+    with app.app_context():
+        return db.session.scalar(select(Pupil).join(User).where(User.username == "pupil"))
+
+
+def rows(app, model, **where):
+    with app.app_context():
+        query = select(model)
+        for key, value in where.items():
+            query = query.where(getattr(model, key) == value)
+        return list(db.session.scalars(query.order_by(model.id)))
+
+
+def test_home_lists_only_the_pupils_band(pupil_client):
+    html = pupil_client.get("/learn/").get_data(as_text=True)
+    assert "Strong passwords" in html and "Tell a grown-up" not in html
+    assert "Carry on where you left off" not in html
+
+
+@pytest.mark.parametrize("url", [
+    f"{KS1}/", f"{KS1}/step/meet", "/learn/no-such-lesson/", f"{KS2}/step/no-such-step",
+    f"{KS2}/quiz/no-such-question",
+])
+def test_other_band_or_missing_lesson_is_a_friendly_404(pupil_client, url):
+    response = pupil_client.get(url)
+    assert response.status_code == 404
+    assert "We can&#39;t find that page" in response.get_data(as_text=True)
+
+
+def test_cannot_skip_ahead_by_url(pupil_client):
+    assert pupil_client.get(f"{KS2}/quiz/best").location.endswith(f"{KS2}/")
+    assert pupil_client.get(f"{KS2}/done").location.endswith(f"{KS2}/")
+    assert pupil_client.get(f"{KS2}/step/end").location.endswith(f"{KS2}/")
+
+
+def test_full_ks2_lesson_records_progress_choices_and_answers(app, pupil_client):
+    c = pupil_client
+    assert c.get(f"{KS2}/").location.endswith(f"{KS2}/step/intro")
+    page = c.get(f"{KS2}/step/intro").get_data(as_text=True)
+    assert "Step 1 of 8" in page and 'value="0"' in page
+    assert submit(c, f"{KS2}/step/intro").location.endswith("/step/words")
+    assert submit(c, f"{KS2}/step/words").location.endswith("/step/friend")
+
+    # carry on where you left off
+    home = c.get("/learn/").get_data(as_text=True)
+    assert "Carry on where you left off" in home and 'href="/learn/fixture-passwords/"' in home
+    assert c.get(f"{KS2}/").location.endswith("/step/friend")
+
+    # a weak choice: kind feedback and a second try
+    weak = submit(c, f"{KS2}/step/friend", {"choice": "b"})
+    assert weak.location.endswith("/step/friend?chose=b")
+    page = c.get(weak.location).get_data(as_text=True)
+    assert "Let's think again." in page and "Even friends should not know it." in page
+    assert "Try again" in page
+    assert c.get(f"{KS2}/step/end").status_code == 302  # not unlocked by a weak choice
+    good = submit(c, f"{KS2}/step/friend", {"choice": "a"})
+    page = c.get(good.location).get_data(as_text=True)
+    assert "Good choice!" in page and f'href="{KS2}/step/end"' in page
+    assert submit(c, f"{KS2}/step/end").location.endswith("/quiz/best")
+
+    # quiz: wrong, then right
+    wrong = submit(c, f"{KS2}/quiz/best", {"answer": "b"})
+    page = c.get(wrong.location).get_data(as_text=True)
+    assert "Not quite." in page and "A pet&#39;s name is easy to guess." in page
+    assert "Next question" not in page
+    right = submit(c, f"{KS2}/quiz/best", {"answer": "a"})
+    page = c.get(right.location).get_data(as_text=True)
+    assert "That's right!" in page and "Next question" in page
+    submit(c, f"{KS2}/quiz/share", {"answer": "false"})
+    submit(c, f"{KS2}/quiz/tf2", {"answer": "true"})
+    done = submit(c, f"{KS2}/quiz/order", {"pos-0": "1", "pos-1": "2", "pos-2": "3"})
+    assert "Finish" in c.get(done.location).get_data(as_text=True)
+    final = c.get(f"{KS2}/done")
+    assert final.status_code == 200
+    assert "You finished" in final.get_data(as_text=True)
+    assert "Make a family password together" in final.get_data(as_text=True)
+
+    pupil = alex(app)
+    choices = rows(app, ScenarioChoice, pupil_id=pupil.id)
+    assert [(x.choice, x.safe, x.misconception) for x in choices] == [
+        ("b", False, "share-with-friend"), ("a", True, None)]
+    answers = rows(app, QuizAnswer, pupil_id=pupil.id)
+    assert [(a.question_id, a.correct, a.attempt, a.misconception) for a in answers] == [
+        ("best", False, 1, "name-is-fine"), ("best", True, 2, None),
+        ("share", True, 1, None), ("tf2", True, 1, None), ("order", True, 1, None)]
+    assert answers[0].answer == {"option": "b", "text": "Fluffy"}
+    assert answers[0].school_id == pupil.school_id
+    progress = rows(app, LessonProgress, pupil_id=pupil.id)[0]
+    assert progress.completed_at is not None and progress.current == "done"
+    home = c.get("/learn/").get_data(as_text=True)
+    assert "Done ✓" in home and 'value="100"' in home
+    # a finished lesson can be done again from the start
+    assert c.get(f"{KS2}/?again=1").location.endswith("/step/intro")
+
+
+def test_after_two_wrong_answers_the_answer_is_shown_and_the_pupil_can_move_on(pupil_client):
+    c = pupil_client
+    for step in ("intro", "words"):
+        submit(c, f"{KS2}/step/{step}")
+    submit(c, f"{KS2}/step/friend", {"choice": "a"})
+    submit(c, f"{KS2}/step/end")
+    submit(c, f"{KS2}/quiz/best", {"answer": "b"})
+    second = submit(c, f"{KS2}/quiz/best", {"answer": "c"})
+    page = c.get(second.location).get_data(as_text=True)
+    assert "The answer is:" in page and "bluecarrotjumping" in page and "Next question" in page
+    assert c.get(f"{KS2}/quiz/share").status_code == 200
+
+
+@pytest.mark.parametrize("data,message,kept", [
+    ({"pos-0": "1", "pos-1": "1", "pos-2": "3"}, "Use each number from 1 to 3 once.",
+     'value="3" selected'),
+    ({"pos-0": "1", "pos-1": "", "pos-2": "2"}, "has no number yet", 'value="2" selected'),
+    ({"pos-0": "9", "pos-1": "1", "pos-2": "2"}, "Give every step a number from 1 to 3",
+     'value="1" selected'),
+])
+def test_malformed_order_answer_names_the_problem_and_keeps_the_choices(app, pupil_client,
+                                                                         data, message, kept):
+    c = pupil_client
+    for step in ("intro", "words"):
+        submit(c, f"{KS2}/step/{step}")
+    submit(c, f"{KS2}/step/friend", {"choice": "a"})
+    submit(c, f"{KS2}/step/end")
+    for qid, answer in (("best", "a"), ("share", "false"), ("tf2", "true")):
+        submit(c, f"{KS2}/quiz/{qid}", {"answer": answer})
+    response = submit(c, f"{KS2}/quiz/order", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html and kept in html
+    assert rows(app, QuizAnswer, question_id="order") == []  # nothing recorded
+
+
+def test_missing_choice_is_asked_for_again(pupil_client):
+    c = pupil_client
+    for step in ("intro", "words"):
+        submit(c, f"{KS2}/step/{step}")
+    response = submit(c, f"{KS2}/step/friend", {"choice": "z"})
+    assert response.status_code == 400 and "Pick one of the choices." in response.get_data(
+        as_text=True)
+    submit(c, f"{KS2}/step/friend", {"choice": "a"})
+    submit(c, f"{KS2}/step/end")
+    response = submit(c, f"{KS2}/quiz/best", {})
+    assert response.status_code == 400 and "Choose one answer." in response.get_data(
+        as_text=True)
+
+
+def test_ks1_branching_scenario_and_sort_question(app):
+    """Sam (KS1) takes the branch for a weak choice, then sorts items into groups."""
+    from .test_auth import enable_device, sam, tap
+
+    device = enable_device(app)
+    tap(device, sam(app).id, ["cat", "sun", "tree"])
+    submit(device, "/agreement")
+    submit(device, f"{KS1}/step/meet")
+    branch = submit(device, f"{KS1}/step/choose", {"choice": "c"})
+    page = device.get(branch.location).get_data(as_text=True)
+    assert "Worries are not secrets." in page and f'href="{KS1}/step/secret-help"' in page
+    assert submit(device, f"{KS1}/step/secret-help").location.endswith("/step/grandad")
+    assert submit(device, f"{KS1}/step/grandad").location.endswith("/quiz/scary")
+    submit(device, f"{KS1}/quiz/scary", {"answer": "a"})
+    submit(device, f"{KS1}/quiz/secret", {"answer": "false"})
+    submit(device, f"{KS1}/quiz/steps", {"pos-0": "1", "pos-1": "2", "pos-2": "3"})
+    missing = submit(device, f"{KS1}/quiz/sorting", {"item-a": "safe"})
+    assert missing.status_code == 400
+    assert "Choose a group for “Buying a game.”" in missing.get_data(as_text=True)
+    assert 'value="safe" checked' in missing.get_data(as_text=True)
+    wrong = submit(device, f"{KS1}/quiz/sorting", {"item-a": "safe", "item-b": "safe",
+                                                    "item-c": "safe"})
+    assert "Buying costs money." in device.get(wrong.location).get_data(as_text=True)
+    right = submit(device, f"{KS1}/quiz/sorting", {"item-a": "safe", "item-b": "ask",
+                                                    "item-c": "safe"})
+    assert "That's right!" in device.get(right.location).get_data(as_text=True)
+    page = device.get(f"{KS1}/done").get_data(as_text=True)
+    assert "Who can help" in page and "Childline" not in page  # KS1 help box
+    answers = rows(app, QuizAnswer, question_id="sorting")
+    assert [a.correct for a in answers] == [False, True]
+    assert answers[0].misconception == "all-ask"
+    assert answers[0].answer == {"groups": {"a": "safe", "b": "safe", "c": "safe"}}
+
+
+def test_feedback_for_an_answer_belongs_to_its_owner(app, pupil_client):
+    c = pupil_client
+    for step in ("intro", "words"):
+        submit(c, f"{KS2}/step/{step}")
+    submit(c, f"{KS2}/step/friend", {"choice": "a"})
+    submit(c, f"{KS2}/step/end")
+    r = submit(c, f"{KS2}/quiz/best", {"answer": "b"})
+    answer_id = r.location.rsplit("=", 1)[1]
+    other = app.test_client()
+    sign_in(other, "pupil")
+    page = other.get(f"{KS2}/quiz/best?answer={int(answer_id) + 99}").get_data(as_text=True)
+    assert "Not quite." not in page
+
+
+def test_class_progress_uses_a_fixed_number_of_queries(app, client):
+    sign_in(client, "teacher")
+    with app.app_context():
+        from app.models import SchoolClass
+
+        cid = db.session.scalar(select(SchoolClass.id).where(
+            SchoolClass.name == "Year 5 Kestrels"))
+
+    def count_queries() -> int:
+        counter = {"n": 0}
+
+        def before(*args, **kwargs):
+            counter["n"] += 1
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            assert client.get(f"/staff/classes/{cid}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        return counter["n"]
+
+    small = count_queries()
+    with app.app_context():
+        from app.demo import _pupil
+        from app.demo import DemoSummary
+        from app.models import School, SchoolClass
+
+        school = db.session.scalar(select(School))
+        klass = db.session.get(SchoolClass, cid)
+        for i in range(22):
+            _pupil(DemoSummary(), school, klass, f"Extra{i}", "Z")
+        db.session.commit()
+    assert count_queries() == small
+    html = client.get(f"/staff/classes/{cid}").get_data(as_text=True)
+    assert "Extra21 Z." in html and "Alex P." in html
