@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .config import REPO_ROOT
 from .content import ContentError, load_catalogue
@@ -34,6 +35,7 @@ def check_content_command(content_dir: Path | None) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database to the newest schema (Alembic)."""
     from .migrate import upgrade
@@ -43,6 +45,7 @@ def init_db_command() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Create the demo school (Demo Primary); running it again adds nothing twice."""
     from .demo import seed_demo

@@ -1,0 +1,78 @@
+"""Real-browser fixtures: the app served on loopback, driven by Playwright in Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.db import db
+
+from ..conftest import REPO, base_config
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Debian's chromium is needed for browser tests ({CHROMIUM} is missing); "
+                    "scripts/test.sh installs it.")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_app(databases, tmp_path):
+    """The real course, on a fresh copy of the demo database, served on a free loopback port."""
+    url = databases.fresh(tmp_path)
+    app = create_app(base_config(url, content=REPO))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def page(browser, live_app):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True,
+                                  base_url=live_app.config["LIVE_URL"])
+    context.set_default_timeout(10_000)
+    external: list[str] = []
+    context.route("**/*", lambda route: (
+        external.append(route.request.url) or route.abort()
+        if not route.request.url.startswith(live_app.config["LIVE_URL"]) else
+        route.continue_()))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert external == [], f"requests left our origin: {external}"
+    assert errors == [], f"JavaScript errors: {errors}"

@@ -1,0 +1,97 @@
+"""Every route, for every role: the right door opens, the others give 403 or a redirect."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.db import db
+from app.models import Pupil, SchoolClass
+
+from .helpers import PASSWORDS, sign_in
+
+ROLES = ["anonymous", *sorted(PASSWORDS)]
+
+# endpoint -> roles that get 200 on GET (others: 302 to sign-in, 403 or 404)
+ALLOWED = {
+    "auth.index": set(),  # always a redirect
+    "auth.login": {"anonymous"},
+    "auth.picture_names": set(),
+    "auth.picture_code": set(),
+    "auth.agreement": set(),  # redirects home once accepted
+    "auth.device": {"admin", "teacher", "teacher2"},
+    "learn.home": {"pupil"},
+    "learn.lesson": set(),
+    "learn.step": {"pupil"},
+    "learn.question": set(),
+    "learn.done": set(),
+    "teach.home": {"admin", "teacher", "teacher2", "dsl"},
+    "teach.class_progress": {"admin", "teacher"},
+    "family.home": {"parent"},
+}
+
+
+def urls(app) -> dict[str, str]:
+    with app.app_context():
+        y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
+        sam = db.session.scalar(select(Pupil.id).where(Pupil.first_name == "Sam"))
+    values = {"slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
+              "pupil_id": sam, "filename": "css/app.css"}
+    out = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or "GET" not in rule.methods:
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = re.sub(rf"<(?:\w+:)?{arg}>", str(values[arg]), url)
+        out[rule.endpoint] = url
+    return out
+
+
+def test_every_route_is_in_the_table(app):
+    assert set(urls(app)) == set(ALLOWED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_for_every_role(app, role):
+    client = app.test_client()
+    if role != "anonymous":
+        sign_in(client, role)
+    for endpoint, url in urls(app).items():
+        response = client.get(url)
+        assert response.status_code < 500, (endpoint, url)
+        if role in ALLOWED[endpoint]:
+            assert response.status_code == 200, (role, endpoint, url, response.status_code)
+        else:
+            assert response.status_code in (302, 403, 404), (role, endpoint, url)
+            if role == "anonymous" and response.status_code == 302:
+                assert "/login" in response.location or endpoint.startswith("auth.")
+
+
+def test_teacher_of_another_class_cannot_see_its_progress(app, client):
+    sign_in(client, "teacher2")
+    with app.app_context():
+        y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
+    assert client.get(f"/staff/classes/{y5}").status_code == 404
+
+
+def test_staff_of_another_school_cannot_see_this_school(app, client):
+    from app.demo import DemoSummary, _account
+    from app.models import ClassTeacher, School, StaffRole
+
+    with app.app_context():
+        other = School(name="Other Primary", slug="other")
+        db.session.add(other)
+        db.session.flush()
+        user = _account(DemoSummary(), other, "staff", "otherhead", "other-pass-123", "Head")
+        db.session.add(StaffRole(user_id=user.id, role="school_admin"))
+        db.session.add(StaffRole(user_id=user.id, role="teacher"))
+        y5 = db.session.scalar(select(SchoolClass).where(SchoolClass.name == "Year 5 Kestrels"))
+        db.session.add(ClassTeacher(class_id=y5.id, user_id=user.id))  # even if mislinked
+        db.session.commit()
+        y5_id = y5.id
+    sign_in(client, "otherhead", "other-pass-123")
+    assert client.get(f"/staff/classes/{y5_id}").status_code == 404
+    assert "Year 5 Kestrels" not in client.get("/staff/").get_data(as_text=True)
