@@ -32,11 +32,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .family import bp as family_bp
     from .learn import bp as learn_bp
     from .teach import bp as teach_bp
+    from .worries import bp as worries_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(teach_bp)
     app.register_blueprint(family_bp)
+    app.register_blueprint(worries_bp)
     errors.register(app)
     security.register(app)
 

@@ -1,4 +1,4 @@
-"""flask commands: init-db, seed-demo, check-content."""
+"""flask commands: init-db, seed-demo, check-content, send-outbox, worry-reminders."""
 
 from __future__ import annotations
 
@@ -54,7 +54,34 @@ def seed_demo_command() -> None:
     click.echo(f"Demo Primary ready ({summary.created} new rows).")
 
 
+@click.command("send-outbox")
+@with_appcontext
+def send_outbox_command() -> None:
+    """Send emails waiting in the outbox (run from cron every minute)."""
+    from .worries.mail import deliver_outbox, smtp_configured
+
+    if not smtp_configured(current_app):
+        click.echo("SMTP is not configured (set FLASK_SMTP_HOST); nothing sent.")
+        return
+    sent, failed = deliver_outbox(current_app)
+    click.echo(f"Sent {sent}, failed {failed} (failed messages are retried later).")
+
+
+@click.command("worry-reminders")
+@with_appcontext
+def worry_reminders_command() -> None:
+    """Remind leads of worries still unread after WORRY_REMINDER_MINUTES (run from cron)."""
+    from .worries.mail import deliver_outbox
+    from .worries.service import enqueue_reminders
+
+    queued = enqueue_reminders()
+    sent, failed = deliver_outbox(current_app)
+    click.echo(f"Queued {queued} reminder(s); sent {sent}, failed {failed}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(check_content_command)
+    app.cli.add_command(send_outbox_command)
+    app.cli.add_command(worry_reminders_command)

@@ -28,6 +28,19 @@ def defaults(app: Flask) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        # Safeguarding alerts: email is off until SMTP_HOST is set (FLASK_SMTP_HOST=...).
+        "SMTP_HOST": "",
+        "SMTP_PORT": 25,
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_STARTTLS": False,
+        "SMTP_SSL": False,
+        "SMTP_TIMEOUT": 5,
+        "MAIL_FROM": "Safe Online <no-reply@localhost>",
+        "PUBLIC_URL": "",  # base of links in emails; the request's host when empty
+        "MAIL_SEND_AFTER_REQUEST": True,
+        "WORRY_REMINDER_MINUTES": 60,
+        "SAFEGUARDING_RETENTION_AGE": 25,
     }
 
 

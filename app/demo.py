@@ -14,11 +14,12 @@ SCHOOL = ("Demo Primary", "demo-primary")
 SAM_PICTURES = "cat,sun,tree"
 
 STAFF = (
-    # username, password, display name, roles, class taught
-    ("admin", "demo-admin-pass", "Ms Rowan (office)", ("school_admin",), None),
-    ("teacher", "demo-teacher-pass", "Mr Adeyemi", ("teacher",), "Year 5 Kestrels"),
-    ("teacher2", "demo-teacher-pass", "Miss Hughes", ("teacher",), "Year 2 Robins"),
-    ("dsl", "demo-dsl-pass", "Mrs Lindqvist", ("safeguarding_lead",), None),
+    # username, password, display name, roles, class taught, email
+    ("admin", "demo-admin-pass", "Ms Rowan (office)", ("school_admin",), None, None),
+    ("teacher", "demo-teacher-pass", "Mr Adeyemi", ("teacher",), "Year 5 Kestrels", None),
+    ("teacher2", "demo-teacher-pass", "Miss Hughes", ("teacher",), "Year 2 Robins", None),
+    ("dsl", "demo-dsl-pass", "Mrs Lindqvist", ("safeguarding_lead",), None,
+     "dsl@demo-primary.example"),
 )
 CLASSES = (("Year 2 Robins", 2), ("Year 5 Kestrels", 5))
 PUPILS = {
@@ -58,8 +59,10 @@ def seed_demo() -> DemoSummary:
             summary.add(c)
         classes[name] = c
 
-    for username, password, display, roles, taught in STAFF:
+    for username, password, display, roles, taught, email in STAFF:
         user = _account(summary, school, "staff", username, password, display)
+        if email and user.email != email:
+            user.email = email
         for role in roles:
             if role not in user.role_names:
                 summary.add(StaffRole(user_id=user.id, role=role))

@@ -17,6 +17,8 @@ AREA_RULES = {
     "family": lambda u: u.kind == "parent",
     "staff": lambda u: u.kind == "staff",
     "teach": lambda u: u.has_role("teacher", "school_admin"),
+    # Only safeguarding leads read worries: not admins, teachers or parents (unless also a lead).
+    "safeguarding": lambda u: u.has_role("safeguarding_lead"),
 }
 
 
@@ -62,6 +64,11 @@ def may_manage_class(user: User, school_class: SchoolClass | None) -> bool:
     if not user.has_role("teacher"):
         return False
     return db.session.get(ClassTeacher, (school_class.id, user.id)) is not None
+
+
+def may_read_worry(user: User, worry) -> bool:
+    return (worry is not None and user.has_role("safeguarding_lead")
+            and worry.school_id == user.school_id)
 
 
 def may_view_pupil(user: User, pupil: Pupil | None) -> bool:

@@ -30,15 +30,45 @@ ALLOWED = {
     "teach.home": {"admin", "teacher", "teacher2", "dsl"},
     "teach.class_progress": {"admin", "teacher"},
     "family.home": {"parent"},
+    "worries.report": {"pupil"},
+    "worries.sent": {"pupil"},  # only for the pupil who sent it
+    "worries.mine": {"pupil"},
+    "worries.hide": set(ROLES),
+    "worries.concern": {"admin", "teacher", "teacher2", "dsl"},
+    "worries.my_concerns": {"admin", "teacher", "teacher2", "dsl"},
+    "worries.inbox": {"dsl"},
+    "worries.worry": {"dsl"},
+    "worries.chronology": {"dsl"},
+    "worries.export_page": {"dsl"},
+    "worries.export_csv": {"dsl"},
+    "worries.audit_log": {"dsl"},
+    "worries.retention": {"dsl"},
 }
 
 
+def a_worry(app) -> int:
+    """A worry raised by the demo KS2 pupil, so worry pages have something to show."""
+    from app.models import User, Worry
+
+    with app.app_context():
+        existing = db.session.scalar(select(Worry.id))
+        if existing:
+            return existing
+        user = db.session.scalar(select(User).where(User.username == "pupil"))
+        worry = Worry(school_id=user.school_id, source="pupil", raised_by_id=user.id,
+                      about_pupil_id=user.pupil.id, kind="unkind", client_token="t" * 32)
+        db.session.add(worry)
+        db.session.commit()
+        return worry.id
+
+
 def urls(app) -> dict[str, str]:
+    worry_id = a_worry(app)
     with app.app_context():
         y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
         sam = db.session.scalar(select(Pupil.id).where(Pupil.first_name == "Sam"))
     values = {"slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
-              "pupil_id": sam, "filename": "css/app.css"}
+              "pupil_id": sam, "filename": "css/app.css", "worry_id": worry_id}
     out = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or "GET" not in rule.methods:

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from ..db import db
 from ..models import Pupil
@@ -150,7 +151,7 @@ def device():
     classes = [c for c in visible_classes(current_user) if c.band == "ks1"] or \
         visible_classes(current_user)
     form = DeviceForm()
-    form.school_class.choices = [(c.id, c.name) for c in classes]
+    form.school_class.choices = [SelectChoice(c.id, c.name) for c in classes]
     off_form = EmptyForm(prefix="off")
     current = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     if request.method == "POST" and request.form.get("action") == "off":

@@ -13,3 +13,21 @@
     window.setTimeout(function () { delete form.dataset.sent; }, 4000);
   });
 })();
+
+// Quick hide: swap the page for a neutral one at once, without leaving it in the back history.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-quick-hide]");
+    if (!link) { return; }
+    event.preventDefault();
+    document.body.style.visibility = "hidden";
+    window.location.replace(link.href);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && event.shiftKey) {
+      var link = document.querySelector("[data-quick-hide]");
+      if (link) { window.location.replace(link.href); }
+    }
+  });
+})();

@@ -1,0 +1,188 @@
+"""Quality checks on the course text: which blocks pupils read, how hard they are to read,
+and words that must never reach a child. Plain functions, used by the test suite.
+
+A "block" is one piece of text a pupil reads on its own: a title, a step body, one choice's
+feedback. Family tips and teacher notes are for adults and are not blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import textstat
+import yaml
+from markdown_it import MarkdownIt
+
+from .model import Lesson
+
+# Flesch-Kincaid grade ceilings from CURRICULUM.md: reading age 5-7 (KS1), 7-11 (KS2).
+MAX_GRADE = {"ks1": 3.0, "ks2": 6.0}
+
+_md = MarkdownIt("js-default")
+
+
+@dataclass(frozen=True)
+class Block:
+    lesson: str  # lesson slug
+    where: str  # e.g. "step meet-mo body", "question scary-video option 2 feedback"
+    text: str  # plain text, Markdown already stripped
+
+
+def markdown_to_text(source: str) -> str:
+    """Plain text of a Markdown body: one line per paragraph, list item or heading.
+
+    A list item or heading with no full stop is still a unit of reading, so it gets one;
+    otherwise the grade formula would read a whole list as one long sentence.
+    """
+    parts = []
+    for token in _md.parse(source or ""):
+        if token.type != "inline":
+            continue
+        text = "".join(
+            " " if child.type in ("softbreak", "hardbreak") else child.content
+            for child in token.children or ()
+        )
+        text = " ".join(text.split())
+        if not text:
+            continue
+        if text[-1] not in ".!?\u2026\"\u201d'\u2019:":
+            text += "."
+        parts.append(text)
+    return "\n".join(parts)
+
+
+def pupil_blocks(lesson: Lesson, include_alt: bool = False) -> Iterator[Block]:
+    """Every block of a lesson (and its quiz) that a pupil reads, with where it is.
+
+    ``include_alt`` adds picture alt text, which a screen reader reads to a pupil: checked for
+    words that must never reach a child, but not for reading level (it describes a picture).
+    """
+    slug = lesson.slug
+
+    def block(where: str, text: str) -> Block:
+        return Block(slug, where, text)
+
+    yield block("title", lesson.title)
+    yield block("summary", lesson.summary)
+    if include_alt:
+        yield block("picture_alt", lesson.picture_alt)
+    for s in lesson.i_can:
+        yield block(f"i_can {s.id}", s.text)
+    for step in lesson.steps:
+        w = f"step {step.id}"
+        yield block(f"{w} title", step.title)
+        yield block(f"{w} body", markdown_to_text(step.body))
+        if include_alt and step.alt:
+            yield block(f"{w} alt", step.alt)
+        for n, c in enumerate(step.choices, 1):
+            yield block(f"{w} choice {n} text", c.text)
+            yield block(f"{w} choice {n} feedback", c.feedback)
+    for q in lesson.quiz.questions:
+        w = f"question {q.id}"
+        yield block(f"{w} prompt", q.prompt)
+        if q.type == "choice":
+            for n, o in enumerate(q.options, 1):
+                yield block(f"{w} option {n} text", o.text)
+                yield block(f"{w} option {n} feedback", o.feedback)
+        elif q.type == "true_false":
+            yield block(f"{w} feedback_true", q.feedback_true)
+            yield block(f"{w} feedback_false", q.feedback_false)
+        elif q.type == "order":
+            for n, item in enumerate(q.items, 1):
+                yield block(f"{w} item {n}", item)
+            yield block(f"{w} feedback_right", q.feedback_right)
+            yield block(f"{w} feedback_wrong", q.feedback_wrong)
+        elif q.type == "sort":
+            for g in q.groups:
+                yield block(f"{w} group {g.id}", g.label)
+            for n, item in enumerate(q.sort_items, 1):
+                yield block(f"{w} item {n} text", item.text)
+                yield block(f"{w} item {n} feedback", item.feedback)
+
+
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade of a block, rounded to one decimal place."""
+    return round(float(textstat.flesch_kincaid_grade(text)), 1)
+
+
+def too_hard(lesson: Lesson) -> Iterator[tuple[Block, float]]:
+    """Blocks above the lesson's band ceiling, with their grade."""
+    ceiling = MAX_GRADE[lesson.band]
+    for b in pupil_blocks(lesson):
+        grade = reading_grade(b.text)
+        if grade > ceiling:
+            yield b, grade
+
+
+# --- reading-level exceptions -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadingException:
+    lesson: str
+    where: str
+    reason: str
+
+
+def load_reading_exceptions(path: Path | str) -> list[ReadingException]:
+    """Entries of lessons/reading-exceptions.yaml; a missing file means no exceptions."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(data, list):
+        raise ValueError(f"{path.name}: should be a list of {{lesson, where, reason}}")
+    out = []
+    for n, entry in enumerate(data, 1):
+        if not isinstance(entry, dict) or set(entry) - {"lesson", "where", "reason"}:
+            raise ValueError(f"{path.name}: entry {n} should have only lesson, where, reason")
+        out.append(ReadingException(str(entry.get("lesson") or "").strip(),
+                                    str(entry.get("where") or "").strip(),
+                                    str(entry.get("reason") or "").strip()))
+    return out
+
+
+# --- words that must never reach a child --------------------------------------------------
+
+# Blame and shame (CURRICULUM.md: "Never blame the child"). "your fault" is fine when it is
+# denied ("it is not your fault"), so a negation just before it is allowed.
+_NEGATED = r"(?<!\bnot )(?<!\bnever )(?<!n't )(?<!n\u2019t )"
+BLAME_PATTERNS = {
+    "your fault": re.compile(_NEGATED + r"\byour (?:own )?fault\b", re.I),
+    "you should have known": re.compile(r"\byou should(?: have|'ve|\u2019ve) known\b", re.I),
+    "stupid": re.compile(r"\bstupid", re.I),
+    "naughty": re.compile(r"\bnaught(?:y|ier|iest)\b", re.I),
+    "you deserve it": re.compile(r"\byou deserved? (?:it|this|that|what)\b", re.I),
+    "shame on you": re.compile(r"\bshame on you\b", re.I),
+    "asking for it": re.compile(r"\basking for it\b", re.I),
+    "brought it on yourself": re.compile(r"\bbrought it on yourself\b", re.I),
+    "only yourself to blame": re.compile(r"\b(?:only|just) (?:have )?yourself to blame\b", re.I),
+}
+
+
+def blame_phrases(text: str) -> list[str]:
+    """Blame or shame phrases found in ``text`` (empty when it is fine)."""
+    return [name for name, rx in BLAME_PATTERNS.items() if rx.search(text)]
+
+
+# Real brand names date fast; lessons say "a video app" or "chat in a game" (CURRICULUM.md).
+BRANDS = (
+    "TikTok", "YouTube", "Instagram", "Snapchat", "WhatsApp", "Roblox", "Minecraft",
+    "Fortnite", "Facebook", "Discord", "Twitch", "Twitter", "Google", "Netflix", "Xbox",
+    "PlayStation", "Nintendo", "Pokemon", "Pok\u00e9mon", "Spotify", "Alexa", "Siri",
+)
+# Everyday English words: match only with the brand's capital letter.
+_WORD_BRANDS = {"Discord", "Twitch", "Alexa", "Siri"}
+_BRAND_RE = {
+    b: re.compile(r"\b" + r"\s?".join(map(re.escape, re.findall("[A-Z][a-z\u00e9]*|[a-z]+", b)))
+                  + r"\b", 0 if b in _WORD_BRANDS else re.I)
+    for b in BRANDS
+}
+
+
+def brand_names(text: str) -> list[str]:
+    """Brand names found in ``text`` (also spelt apart, e.g. "You Tube")."""
+    return [b for b, rx in _BRAND_RE.items() if rx.search(text)]

@@ -1,0 +1,147 @@
+"""Safeguarding records: worries and concerns, their append-only entries, audit and outbox.
+
+Kept apart from learning progress. Nothing here is updated in place or deleted: the ORM
+guards below refuse it, and a correction is a new entry that points at the one it corrects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+
+WORRY_KINDS = {
+    "unkind": "Someone was unkind",
+    "upsetting": "I saw something that upset me",
+    "stranger": "Someone I don't know talked to me",
+    "pictures-secrets": "Someone asked for pictures or secrets",
+    "game-money": "A game or spending problem",
+    "other": "Something else",
+}
+FEELINGS = {
+    "sad": "Sad", "scared": "Scared", "angry": "Angry", "worried": "Worried", "ok": "OK",
+}
+ABOUT = {"me": "About me", "someone-else": "About someone else"}
+URGENCIES = {"low": "Low", "medium": "Medium", "high": "High"}
+STATUSES = {"open": "Open", "monitoring": "Monitoring", "closed": "Closed"}
+ACTIONS = {
+    "spoke-with-child": "Spoke with the child",
+    "informed-parents": "Informed parents or carers",
+    "social-care-referral": "Referral to children's social care",
+    "police": "Police",
+    "ceop-report": "CEOP report",
+    "iwf-report": "Internet Watch Foundation report",
+    "monitoring": "Monitoring",
+    "other": "Other",
+}
+ENTRY_KINDS = ("read", "urgency", "action", "status", "correction")
+
+
+class Worry(Base):
+    """A worry a pupil reported, or a concern a member of staff recorded about a pupil."""
+
+    __tablename__ = "worries"
+    __table_args__ = (
+        UniqueConstraint("raised_by_id", "client_token"),
+        Index("ix_worries_school_created", "school_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    source: Mapped[str] = mapped_column(String(10))  # "pupil" | "staff"
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The pupil it is about: the reporting pupil for "about me"; chosen by staff for concerns;
+    # empty when a pupil reports about someone else.
+    about_pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupils.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    about: Mapped[str | None] = mapped_column(String(20))
+    feeling: Mapped[str | None] = mapped_column(String(20))
+    words: Mapped[str | None] = mapped_column(Text)  # pupil's own words, or what staff saw
+    child_words: Mapped[str | None] = mapped_column(Text)  # staff: the child's own words
+    wants_to_talk: Mapped[bool | None]
+    place: Mapped[str | None] = mapped_column(String(200))  # page the pupil was on
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    client_token: Mapped[str] = mapped_column(String(40))  # one worry per form, however sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entries: Mapped[list[WorryEntry]] = relationship(
+        back_populates="worry", order_by="WorryEntry.id", lazy="selectin"
+    )
+
+
+class WorryEntry(Base):
+    """One thing a lead did or decided about a worry: read, urgency, action, status, correction."""
+
+    __tablename__ = "worry_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    worry_id: Mapped[int] = mapped_column(ForeignKey("worries.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    urgency: Mapped[str | None] = mapped_column(String(10))
+    action: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str | None] = mapped_column(String(15))
+    no_further_action: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str | None] = mapped_column(Text)  # reason, notes or closing note
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("worry_entries.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    worry: Mapped[Worry] = relationship(back_populates="entries")
+
+
+class AuditEvent(Base):
+    """Every view, export and change of safeguarding records: who, what, when, from where."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_school_created", "school_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))  # view | export | change | create
+    target: Mapped[str] = mapped_column(String(60))  # e.g. "worry 12", "pupil 4 file"
+    detail: Mapped[str | None] = mapped_column(String(300))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxEmail(Base):
+    """An email waiting to go: kept until the SMTP server accepts it, retried with back-off."""
+
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    worry_id: Mapped[int | None] = mapped_column(ForeignKey("worries.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # alert | reminder
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+def _refuse(kind: str):
+    def listener(mapper, connection, target):
+        raise AppendOnlyError(
+            f"{type(target).__name__} rows are append-only: {kind} is not allowed; "
+            "add a correction entry instead"
+        )
+
+    return listener
+
+
+for _model in (Worry, WorryEntry, AuditEvent):
+    event.listen(_model, "before_update", _refuse("update"))
+    event.listen(_model, "before_delete", _refuse("delete"))

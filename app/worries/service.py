@@ -1,0 +1,408 @@
+"""The safeguarding workflow as plain functions: raise, alert, triage, chronology, export.
+
+Rules (DESIGN.md section 5): only leads read worries; alerts carry no content; records are
+append-only and every view, export and change is audited; a worry is committed before the
+pupil is told it was sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import current_app, request
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..db import db, utcnow
+from ..models import (
+    ABOUT,
+    ACTIONS,
+    FEELINGS,
+    STATUSES,
+    URGENCIES,
+    WORRY_KINDS,
+    AuditEvent,
+    OutboxEmail,
+    Pupil,
+    StaffRole,
+    User,
+    Worry,
+    WorryEntry,
+)
+
+WORDS_LIMIT = 1000
+STAFF_TEXT_LIMIT = 4000
+NOTE_LIMIT = 4000
+
+
+class WorryInputError(ValueError):
+    """Bad input for a worry or an entry; ``errors`` maps field name to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def leads(school_id: int) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(StaffRole).where(User.school_id == school_id, User.enabled.is_(True),
+                                           StaffRole.role == "safeguarding_lead")
+        .order_by(User.display_name)))
+
+
+def lead_names(school_id: int) -> str:
+    names = [u.display_name for u in leads(school_id)]
+    if not names:
+        return "the school's safeguarding lead"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+def audit(user: User, action: str, target: str, detail: str | None = None) -> None:
+    """Add an audit event to the current transaction (committed with the change it records)."""
+    ip = request.remote_addr if request else None
+    db.session.add(AuditEvent(school_id=user.school_id, user_id=user.id, action=action,
+                              target=target, detail=(detail or "")[:300] or None, ip=ip))
+
+
+# --- raising worries and concerns -----------------------------------------------------------
+
+
+def clean_pupil_worry(form) -> dict:
+    """Check the pupil's answers; only the kind is needed, everything else is optional."""
+    errors = {}
+    kind = form.get("kind", "")
+    if kind not in WORRY_KINDS:
+        errors["kind"] = "Please tap the picture that is most like your worry."
+    about = form.get("about") or None
+    if about is not None and about not in ABOUT:
+        errors["about"] = "Choose who the worry is about."
+    feeling = form.get("feeling") or None
+    if feeling is not None and feeling not in FEELINGS:
+        errors["feeling"] = "Choose a face, or leave it."
+    words = (form.get("words") or "").strip()
+    if len(words) > WORDS_LIMIT:
+        errors["words"] = (f"That is {len(words)} letters. Please keep it under {WORDS_LIMIT}, "
+                           "and tell a grown-up the rest.")
+    talk = form.get("talk") or None
+    if talk is not None and talk not in ("yes", "no"):
+        errors["talk"] = "Choose yes or no."
+    token = form.get("token", "")
+    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
+        errors["token"] = "This form is out of date. Please start again."
+    if errors:
+        raise WorryInputError(errors)
+    return {"kind": kind, "about": about, "feeling": feeling, "words": words or None,
+            "wants_to_talk": None if talk is None else talk == "yes", "token": token}
+
+
+def safe_place(value: str | None) -> str | None:
+    """The page the pupil pressed the button on: a local path only."""
+    if value and value.startswith("/") and not value.startswith("//") and len(value) <= 200:
+        return value
+    return None
+
+
+def submit_pupil_worry(user: User, clean: dict, place: str | None) -> Worry:
+    """Store the worry and its alerts in one transaction; the same form twice stores it once."""
+    pupil = user.pupil
+    existing = _by_token(user, clean["token"])
+    if existing is not None:
+        return existing
+    worry = Worry(school_id=user.school_id, source="pupil", raised_by_id=user.id,
+                  about_pupil_id=pupil.id if clean["about"] != "someone-else" else None,
+                  kind=clean["kind"], about=clean["about"], feeling=clean["feeling"],
+                  words=clean["words"], wants_to_talk=clean["wants_to_talk"],
+                  place=safe_place(place), client_token=clean["token"])
+    return _save_with_alerts(user, worry)
+
+
+def record_concern(user: User, pupil: Pupil, kind: str, words: str, child_words: str | None,
+                   occurred_at: datetime | None, token: str) -> Worry:
+    existing = _by_token(user, token)
+    if existing is not None:
+        return existing
+    worry = Worry(school_id=user.school_id, source="staff", raised_by_id=user.id,
+                  about_pupil_id=pupil.id, kind=kind, about="someone-else", words=words,
+                  child_words=child_words or None, occurred_at=occurred_at, client_token=token)
+    return _save_with_alerts(user, worry)
+
+
+def _by_token(user: User, token: str) -> Worry | None:
+    return db.session.scalar(select(Worry).where(Worry.raised_by_id == user.id,
+                                                 Worry.client_token == token))
+
+
+def _save_with_alerts(user: User, worry: Worry) -> Worry:
+    db.session.add(worry)
+    try:
+        db.session.flush()
+        enqueue_alerts(worry)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _by_token(user, worry.client_token)
+        if existing is None:
+            raise
+        return existing
+    return worry
+
+
+# --- alerts (no content, ever) --------------------------------------------------------------
+
+
+def worry_link(worry: Worry) -> str:
+    base = current_app.config.get("PUBLIC_URL") or (request.host_url if request else "")
+    return base.rstrip("/") + f"/safeguarding/worries/{worry.id}"
+
+
+def enqueue_alerts(worry: Worry, purpose: str = "alert") -> int:
+    """One email per lead saying only that a worry of a kind exists, and where to read it."""
+    kind = WORRY_KINDS[worry.kind].lower()
+    what = "A new worry" if worry.source == "pupil" else "A new staff concern"
+    if purpose == "reminder":
+        subject = "Reminder: a worry has not been read yet"
+        first = f"A worry ({kind}) raised on the Safe Online platform has not been read yet."
+    else:
+        subject = "New worry raised"
+        first = f"{what} ({kind}) has been raised on the Safe Online platform."
+    count = 0
+    for lead in leads(worry.school_id):
+        if not lead.email:
+            continue
+        body = (f"{first}\n\nSign in to read it:\n{worry_link(worry)}\n\n"
+                "This message deliberately contains no details.\n")
+        db.session.add(OutboxEmail(school_id=worry.school_id, worry_id=worry.id,
+                                   purpose=purpose, to_address=lead.email, subject=subject,
+                                   body=body))
+        count += 1
+    return count
+
+
+def enqueue_reminders(now: datetime | None = None) -> int:
+    """Remind leads about worries nobody has read after WORRY_REMINDER_MINUTES."""
+    from datetime import timedelta
+
+    now = now or utcnow()
+    wait = timedelta(minutes=current_app.config["WORRY_REMINDER_MINUTES"])
+    read = exists().where(WorryEntry.worry_id == Worry.id, WorryEntry.kind == "read")
+    recent = exists().where(OutboxEmail.worry_id == Worry.id,
+                            OutboxEmail.created_at > now - wait)
+    unread = db.session.scalars(select(Worry).where(~read, ~recent,
+                                                    Worry.created_at <= now - wait))
+    count = sum(enqueue_alerts(w, purpose="reminder") for w in unread)
+    db.session.commit()
+    return count
+
+
+# --- the lead's view: state derived from append-only entries --------------------------------
+
+
+@dataclass
+class WorryState:
+    read_at: datetime | None = None
+    read_by: int | None = None
+    urgency: str | None = None
+    status: str = "open"
+    no_further_action: bool = False
+    actions: list[WorryEntry] = field(default_factory=list)
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+def state_of(worry: Worry) -> WorryState:
+    s = WorryState()
+    for e in worry.entries:
+        if e.kind == "read" and s.read_at is None:
+            s.read_at, s.read_by = e.created_at, e.author_id
+        elif e.kind == "urgency":
+            s.urgency = e.urgency
+        elif e.kind == "status":
+            s.status = e.status
+            s.no_further_action = e.no_further_action
+        elif e.kind == "action":
+            s.actions.append(e)
+    return s
+
+
+def unread_count(school_id: int) -> int:
+    read = exists().where(WorryEntry.worry_id == Worry.id, WorryEntry.kind == "read")
+    return db.session.scalar(select(func.count(Worry.id)).where(
+        Worry.school_id == school_id, ~read)) or 0
+
+
+def inbox(school_id: int, status: str | None = None) -> list[tuple[Worry, WorryState]]:
+    """Every worry in the school with its state: unread first, then newest first."""
+    worries = db.session.scalars(select(Worry).where(Worry.school_id == school_id)
+                                 .order_by(Worry.created_at.desc(), Worry.id.desc()))
+    rows = [(w, state_of(w)) for w in worries]
+    if status:
+        rows = [r for r in rows if r[1].status == status]
+    return sorted(rows, key=lambda r: r[1].is_read)  # stable: keeps newest first
+
+
+def mark_read(worry: Worry, user: User) -> bool:
+    if state_of(worry).is_read:
+        return False
+    db.session.add(WorryEntry(school_id=worry.school_id, worry_id=worry.id, author_id=user.id,
+                              kind="read"))
+    audit(user, "change", f"worry {worry.id}", "marked as read")
+    return True
+
+
+def add_entry(worry: Worry, user: User, form) -> WorryEntry:
+    """Validate and append one triage entry; raise WorryInputError naming the field."""
+    kind = form.get("entry", "")
+    text = (form.get("text") or "").strip()
+    errors: dict[str, str] = {}
+    if len(text) > NOTE_LIMIT:
+        errors["text"] = f"Please keep notes under {NOTE_LIMIT} characters."
+    entry = WorryEntry(school_id=worry.school_id, worry_id=worry.id, author_id=user.id,
+                       kind=kind, text=text or None)
+    current = state_of(worry)
+    if kind == "urgency":
+        entry.urgency = form.get("urgency", "")
+        if entry.urgency not in URGENCIES:
+            errors["urgency"] = "Choose an urgency: low, medium or high."
+        if not text:
+            errors["text"] = "Give a reason for the urgency."
+        detail = f"urgency set to {entry.urgency}"
+    elif kind == "action":
+        entry.action = form.get("action", "")
+        if entry.action not in ACTIONS:
+            errors["action"] = "Choose the action taken from the list."
+        if entry.action == "other" and not text:
+            errors["text"] = "Say what the other action was."
+        detail = f"action recorded: {ACTIONS.get(entry.action, '?')}"
+    elif kind == "status":
+        entry.status = form.get("status", "")
+        entry.no_further_action = form.get("no_further_action") == "yes"
+        if entry.status not in STATUSES:
+            errors["status"] = "Choose a status."
+        elif entry.status == current.status and not entry.no_further_action:
+            errors["status"] = f"The status is already {STATUSES[entry.status].lower()}."
+        if entry.no_further_action:
+            entry.status = "closed"
+            if not text:
+                errors["text"] = "Give the reason for no further action."
+        elif entry.status == "closed" and not text:
+            errors["text"] = "A closing note is required to close a worry."
+        detail = f"status set to {entry.status}" + (" (no further action)"
+                                                    if entry.no_further_action else "")
+    elif kind == "correction":
+        target = form.get("corrects", "")
+        ids = {str(e.id): e for e in worry.entries}
+        if target not in ids:
+            errors["corrects"] = "Choose the entry you are correcting."
+        else:
+            entry.corrects_id = ids[target].id
+        if not text:
+            errors["text"] = "Write the correction and the reason for it."
+        detail = f"correction of entry {target}"
+    else:
+        raise WorryInputError({"entry": "Unknown kind of entry."})
+    if errors:
+        raise WorryInputError(errors)
+    db.session.add(entry)
+    audit(user, "change", f"worry {worry.id}", detail)
+    db.session.commit()
+    return entry
+
+
+# --- chronology, export and retention -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChronologyItem:
+    at: datetime
+    worry: Worry
+    entry: WorryEntry | None  # None: the worry or concern itself
+
+
+def chronology(pupil: Pupil) -> list[ChronologyItem]:
+    worries = db.session.scalars(select(Worry).where(
+        Worry.school_id == pupil.school_id,
+        or_(Worry.about_pupil_id == pupil.id, Worry.raised_by_id == pupil.user_id)))
+    items = []
+    for w in worries:
+        items.append(ChronologyItem(w.occurred_at or w.created_at, w, None))
+        items.extend(ChronologyItem(e.created_at, w, e) for e in w.entries)
+    return sorted(items, key=lambda i: (i.at, i.worry.id, i.entry.id if i.entry else 0))
+
+
+def export_csv(pupil: Pupil, users: dict[int, str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["when (UTC)", "record", "type", "by", "kind", "about", "feeling",
+                     "urgency", "action", "status", "text", "child's words", "corrects entry"])
+    for item in chronology(pupil):
+        w, e = item.worry, item.entry
+        if e is None:
+            writer.writerow([
+                item.at.isoformat(timespec="minutes"), f"worry {w.id}",
+                "pupil worry" if w.source == "pupil" else "staff concern",
+                users.get(w.raised_by_id, ""), WORRY_KINDS.get(w.kind, w.kind),
+                ABOUT.get(w.about or "", ""), FEELINGS.get(w.feeling or "", ""), "", "", "",
+                _cell(w.words), _cell(w.child_words), ""])
+        else:
+            writer.writerow([
+                item.at.isoformat(timespec="minutes"), f"entry {e.id} on worry {w.id}", e.kind,
+                users.get(e.author_id, ""), "", "", "", URGENCIES.get(e.urgency or "", ""),
+                ACTIONS.get(e.action or "", ""),
+                STATUSES.get(e.status or "", "") + (" (no further action)"
+                                                    if e.no_further_action else ""),
+                _cell(e.text), "", e.corrects_id or ""])
+    return out.getvalue()
+
+
+def _cell(text: str | None) -> str:
+    """Stop a spreadsheet from running text that starts like a formula."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def retain_until(pupil: Pupil, today: date, age: int) -> date:
+    """The child's 25th birthday (by default), taken from the year group: no birth date kept.
+
+    A pupil in Year N in the school year starting in September Y was born by 31 August
+    Y-N-4 at the latest; the latest possible birthday keeps the record longest.
+    """
+    start_year = today.year if today.month >= 9 else today.year - 1
+    born_by = date(start_year - pupil.year_group - 4, 8, 31)
+    return born_by.replace(year=born_by.year + age)
+
+
+def retention_report(school_id: int, today: date) -> list[tuple[Pupil, date, int]]:
+    age = current_app.config["SAFEGUARDING_RETENTION_AGE"]
+    pupils = db.session.scalars(select(Pupil).where(Pupil.school_id == school_id, Pupil.id.in_(
+        select(Worry.about_pupil_id).where(Worry.school_id == school_id))))
+    out = []
+    for p in pupils:
+        until = retain_until(p, today, age)
+        if until < today:
+            count = db.session.scalar(select(func.count(Worry.id)).where(
+                Worry.about_pupil_id == p.id)) or 0
+            out.append((p, until, count))
+    return out
+
+
+def display_names(school_id: int) -> dict[int, str]:
+    return dict(db.session.execute(select(User.id, User.display_name).where(
+        User.school_id == school_id)).all())
