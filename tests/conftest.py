@@ -131,6 +131,33 @@ def make_app(databases, tmp_path):
         databases.drop(url)
 
 
+def serve(databases, tmp_path: Path, content: Path):
+    """Serve an app over real HTTP on a free loopback port (threaded), on a fresh database."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    url = databases.fresh(tmp_path)
+    app = create_app(base_config(url, content=content))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def live_app(databases, tmp_path):
+    """The app with the small test course, served on loopback."""
+    yield from serve(databases, tmp_path, FIXTURE_CONTENT)
+
+
 @pytest.fixture
 def app(make_app):
     return make_app()

@@ -238,8 +238,7 @@ def test_class_progress_uses_a_fixed_number_of_queries(app, client):
 
     small = count_queries()
     with app.app_context():
-        from app.demo import _pupil
-        from app.demo import DemoSummary
+        from app.demo import DemoSummary, _pupil
         from app.models import School, SchoolClass
 
         school = db.session.scalar(select(School))

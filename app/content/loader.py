@@ -625,7 +625,7 @@ def load_catalogue(root: Path | str, image_dir: Path | str | None = None) -> Cat
     built: dict[str, Lesson] = {}
     used_quizzes: dict[str, str] = {}
     orders: dict[tuple[str, int], str] = {}
-    for info, tags, rel in lessons:
+    for info, _tags, rel in lessons:
         f = info["fields"]
         if f["slug"] in built:
             problems.append(Problem(rel, 1, "", f"duplicate slug '{f['slug']}' (also in "

@@ -172,10 +172,10 @@ def blame_phrases(text: str) -> list[str]:
 BRANDS = (
     "TikTok", "YouTube", "Instagram", "Snapchat", "WhatsApp", "Roblox", "Minecraft",
     "Fortnite", "Facebook", "Discord", "Twitch", "Twitter", "Google", "Netflix", "Xbox",
-    "PlayStation", "Nintendo", "Pokemon", "Pok\u00e9mon", "Spotify", "Alexa", "Siri",
+    "PlayStation", "Nintendo", "Pokemon", "Pok\u00e9mon", "Spotify",
 )
 # Everyday English words: match only with the brand's capital letter.
-_WORD_BRANDS = {"Discord", "Twitch", "Alexa", "Siri"}
+_WORD_BRANDS = {"Discord", "Twitch"}
 _BRAND_RE = {
     b: re.compile(r"\b" + r"\s?".join(map(re.escape, re.findall("[A-Z][a-z\u00e9]*|[a-z]+", b)))
                   + r"\b", 0 if b in _WORD_BRANDS else re.I)

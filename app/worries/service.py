@@ -171,7 +171,7 @@ def worry_link(worry: Worry) -> str:
     return base.rstrip("/") + f"/safeguarding/worries/{worry.id}"
 
 
-def enqueue_alerts(worry: Worry, purpose: str = "alert") -> int:
+def enqueue_alerts(worry: Worry, purpose: str = "alert", now: datetime | None = None) -> int:
     """One email per lead saying only that a worry of a kind exists, and where to read it."""
     kind = WORRY_KINDS[worry.kind].lower()
     what = "A new worry" if worry.source == "pupil" else "A new staff concern"
@@ -189,7 +189,7 @@ def enqueue_alerts(worry: Worry, purpose: str = "alert") -> int:
                 "This message deliberately contains no details.\n")
         db.session.add(OutboxEmail(school_id=worry.school_id, worry_id=worry.id,
                                    purpose=purpose, to_address=lead.email, subject=subject,
-                                   body=body))
+                                   body=body, created_at=now or utcnow()))
         count += 1
     return count
 
@@ -205,7 +205,7 @@ def enqueue_reminders(now: datetime | None = None) -> int:
                             OutboxEmail.created_at > now - wait)
     unread = db.session.scalars(select(Worry).where(~read, ~recent,
                                                     Worry.created_at <= now - wait))
-    count = sum(enqueue_alerts(w, purpose="reminder") for w in unread)
+    count = sum(enqueue_alerts(w, purpose="reminder", now=now) for w in unread)
     db.session.commit()
     return count
 

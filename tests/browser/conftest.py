@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.db import db
-
-from ..conftest import REPO, base_config
+from ..conftest import REPO, serve
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,32 +37,20 @@ def browser():
 
 
 @pytest.fixture
-def live_app(databases, tmp_path):
-    """The real course, on a fresh copy of the demo database, served on a free loopback port."""
-    url = databases.fresh(tmp_path)
-    app = create_app(base_config(url, content=REPO))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    databases.drop(url)
+def real_app(databases, tmp_path):
+    """The real course, on a fresh copy of the demo database, served on loopback."""
+    yield from serve(databases, tmp_path, REPO)
 
 
 @pytest.fixture
-def page(browser, live_app):
+def page(browser, real_app):
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True,
-                                  base_url=live_app.config["LIVE_URL"])
+                                  base_url=real_app.config["LIVE_URL"])
     context.set_default_timeout(10_000)
     external: list[str] = []
     context.route("**/*", lambda route: (
         external.append(route.request.url) or route.abort()
-        if not route.request.url.startswith(live_app.config["LIVE_URL"]) else
+        if not route.request.url.startswith(real_app.config["LIVE_URL"]) else
         route.continue_()))
     page = context.new_page()
     errors: list[str] = []

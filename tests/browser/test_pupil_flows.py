@@ -11,9 +11,8 @@ from app.models import LessonProgress, Pupil, QuizAnswer, ScenarioChoice, User
 from .walker import walk
 
 
-def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesson(page,
-                                                                                  live_app):
-    # the class teacher turns this tablet into picture sign-in for Year 2 Robins
+def enable_pictures_and_sign_in_sam(page) -> None:
+    """The class teacher turns this tablet into picture sign-in; Sam taps his pictures."""
     page.goto("/login")
     page.get_by_label("Username").fill("teacher2")
     page.get_by_label("Password").fill("demo-teacher-pass")
@@ -31,11 +30,16 @@ def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesso
     page.get_by_role("link", name="Sam K.").click()
     for picture in ("cat", "sun", "tree"):
         page.get_by_role("button", name=picture, exact=True).tap()
+
+
+def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesson(page,
+                                                                                  real_app):
+    enable_pictures_and_sign_in_sam(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("My promise for being online")
     page.get_by_role("button", name="I will do my best").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Sam!")
 
-    catalogue = live_app.extensions["catalogue"]
+    catalogue = real_app.extensions["catalogue"]
     lesson = catalogue.by_band["ks1"][0]
     page.get_by_role("link", name=lesson.title).click()
     scenario = next(s.id for s in lesson.steps if s.type == "scenario")
@@ -43,7 +47,7 @@ def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesso
     page.get_by_role("link", name="Back to my lessons").click()
     expect(page.locator(".lesson-card.is-done")).to_have_count(1)
 
-    with live_app.app_context():
+    with real_app.app_context():
         sam = db.session.scalar(select(Pupil).where(Pupil.first_name == "Sam"))
         row = db.session.scalar(select(LessonProgress).where(LessonProgress.pupil_id == sam.id))
         assert row.lesson_slug == lesson.slug and row.completed_at is not None
@@ -57,7 +61,7 @@ def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesso
 
 
 def test_ks2_pupil_answers_a_quiz_wrongly_then_rightly_and_answers_are_recorded(page,
-                                                                               live_app):
+                                                                               real_app):
     page.goto("/")
     page.get_by_label("Username").fill("pupil")
     page.get_by_label("Password").fill("demo-pupil-pass")
@@ -67,12 +71,12 @@ def test_ks2_pupil_answers_a_quiz_wrongly_then_rightly_and_answers_are_recorded(
     page.get_by_role("button", name="I agree").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Alex!")
 
-    lesson = live_app.extensions["catalogue"].by_band["ks2"][0]
+    lesson = real_app.extensions["catalogue"].by_band["ks2"][0]
     page.get_by_role("link", name=lesson.title).click()
     first, *rest = lesson.quiz.questions
     walk(page, lesson, wrong_first={q.id for q in lesson.quiz.questions})
 
-    with live_app.app_context():
+    with real_app.app_context():
         alex = db.session.scalar(select(Pupil).join(User).where(User.username == "pupil"))
         answers = list(db.session.scalars(select(QuizAnswer).where(
             QuizAnswer.pupil_id == alex.id).order_by(QuizAnswer.id)))
