@@ -29,6 +29,8 @@ ALLOWED = {
     "learn.done": set(),
     "teach.home": {"admin", "teacher", "teacher2", "dsl"},
     "teach.class_progress": {"admin", "teacher"},
+    "teach.course": {"admin", "teacher", "teacher2"},
+    "teach.lesson_notes": {"admin", "teacher", "teacher2"},
     "family.home": {"parent"},
     "worries.report": {"pupil"},
     "worries.sent": {"pupil"},  # only for the pupil who sent it

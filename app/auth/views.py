@@ -27,9 +27,18 @@ GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login"}
 
 @bp.before_app_request
 def agreement_gate():
-    if (current_user.is_authenticated and request.endpoint not in GATE_OPEN
-            and request.endpoint is not None and not service.has_accepted(current_user)):
+    if (not current_user.is_authenticated or request.endpoint in GATE_OPEN
+            or request.endpoint is None):
+        return None
+    # Remember in the signed session that this agreement version was accepted: no query
+    # per request; a new version of the words changes the key and asks again.
+    agreement = agreement_for(current_user.agreement_key)
+    mark = f"{current_user.id}:{agreement.key}:{agreement.version}"
+    if session.get("agreed") == mark:
+        return None
+    if not service.has_accepted(current_user):
         return redirect(url_for("auth.agreement"))
+    session["agreed"] = mark
     return None
 
 

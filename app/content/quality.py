@@ -8,6 +8,7 @@ feedback. Family tips and teacher notes are for adults and are not blocks.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET  # only our own files, and DOCTYPE/ENTITY are refused first
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,3 +187,60 @@ _BRAND_RE = {
 def brand_names(text: str) -> list[str]:
     """Brand names found in ``text`` (also spelt apart, e.g. "You Tube")."""
     return [b for b, rx in _BRAND_RE.items() if rx.search(text)]
+
+
+# --- lesson pictures ----------------------------------------------------------------------
+
+MAX_PICTURE_BYTES = 8 * 1024
+SVG_NS = "http://www.w3.org/2000/svg"
+_KNOWN_NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
+_URL_RE = re.compile(r"(?:https?:|ftp:|data:|//)", re.I)
+_CSS_URL_RE = re.compile(r"url\(\s*['\"]?(?!#)", re.I)
+
+
+def svg_problems(path: Path | str) -> list[str]:
+    """What is wrong with a lesson picture (content-format.md, "Pictures"); empty when fine.
+
+    A valid SVG with a viewBox, under 8 KB, nothing fetched from elsewhere (no http:, no
+    external href, no <image>), no script or event handlers, and no words drawn in it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return [f"{path.name}: file not found"]
+    raw = path.read_bytes()
+    out = []
+    if len(raw) >= MAX_PICTURE_BYTES:
+        out.append(f"{path.name}: {len(raw)} bytes; a picture must be under {MAX_PICTURE_BYTES}")
+    text = raw.decode("utf-8", errors="replace")
+    if re.search(r"<!(?:DOCTYPE|ENTITY)", text, re.I):
+        return out + [f"{path.name}: has a DOCTYPE or ENTITY; plain SVG only"]
+    scrubbed = text
+    for ns in _KNOWN_NAMESPACES:
+        scrubbed = scrubbed.replace(ns, "")
+    if _URL_RE.search(scrubbed):
+        out.append(f"{path.name}: refers to something outside the file (http:, data: or //)")
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        return out + [f"{path.name}: not valid XML ({exc})"]
+    if root.tag != f"{{{SVG_NS}}}svg":
+        return out + [f"{path.name}: the root element is not <svg> in the SVG namespace"]
+    if not (root.get("viewBox") or "").strip():
+        out.append(f"{path.name}: <svg> has no viewBox")
+    for el in root.iter():
+        name = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        if name in ("script", "foreignObject", "image", "iframe", "object", "embed"):
+            out.append(f"{path.name}: has a <{name}> element")
+        if name in ("text", "tspan", "textPath"):
+            out.append(f"{path.name}: has words drawn in it (<{name}>); words belong in the page")
+        for attr, value in el.attrib.items():
+            local = attr.rsplit("}", 1)[-1]
+            if local.lower().startswith("on"):
+                out.append(f"{path.name}: <{name}> has an event handler '{local}'")
+            if local == "href" and not value.startswith("#"):
+                out.append(f"{path.name}: <{name}> links to '{value}' outside the file")
+            if _CSS_URL_RE.search(value):
+                out.append(f"{path.name}: <{name}> {local} uses url() outside the file")
+        if name == "style" and el.text and (_CSS_URL_RE.search(el.text) or "@import" in el.text):
+            out.append(f"{path.name}: <style> loads something from outside the file")
+    return list(dict.fromkeys(out))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import following
 from ..content.model import Catalogue, Lesson, Step
@@ -51,33 +52,44 @@ def home_cards(catalogue: Catalogue, pupil: Pupil) -> tuple[list[LessonCard], Le
     return cards, carry_on
 
 
-def visit(pupil: Pupil, lesson: Lesson, position: str) -> LessonProgress:
-    """Record that the pupil is at ``position``; start the lesson on the first visit."""
-    row = progress_for(pupil, lesson)
-    index = lesson.position_index(position)
+def visit(pupil: Pupil, lesson: Lesson, position: str,
+          row: LessonProgress | None = None) -> LessonProgress:
+    """Record that the pupil is at ``position``; start the lesson on the first visit.
+
+    Writes only when something changed, so re-opening a page costs no write; a second tab
+    starting the same lesson at the same moment finds the row the first one made.
+    """
+    row = row or progress_for(pupil, lesson)
     now = utcnow()
     if row is None:
         row = LessonProgress(school_id=pupil.school_id, pupil_id=pupil.id,
-                             lesson_slug=lesson.slug, step_reached=index, current=position,
+                             lesson_slug=lesson.slug, step_reached=0, current=position,
                              started_at=now, updated_at=now)
         db.session.add(row)
-    else:
-        row.step_reached = max(row.step_reached, index)
-        if row.completed_at is None or position != "done":
-            row.current = position
-        row.updated_at = now
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            row = progress_for(pupil, lesson)
+    index = lesson.position_index(position)
+    changed = False
+    if index > row.step_reached:
+        row.step_reached, changed = index, True
+    if row.completed_at is None and row.current != position:
+        row.current, changed = position, True
     if position == "done" and row.completed_at is None:
-        row.completed_at = now
-        row.current = "done"
-    db.session.commit()
+        row.completed_at, row.current, changed = now, "done", True
+    if changed:
+        row.updated_at = now
+        db.session.commit()
     return row
 
 
-def allowed(pupil: Pupil, lesson: Lesson, position: str) -> bool:
+def allowed(pupil: Pupil, lesson: Lesson, position: str,
+            row: LessonProgress | None = None) -> bool:
     """A pupil may open any place they have reached or unlocked (no skipping ahead by URL)."""
     if position == lesson.positions[0]:
         return True
-    row = progress_for(pupil, lesson)
     if row is None:
         return False
     if row.completed_at is not None:

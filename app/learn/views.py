@@ -67,7 +67,8 @@ def step(slug: str, step_id: str):
     position = f"step:{step_id}"
     if step is None:
         abort(404)
-    if not progress.allowed(pupil, lesson, position):
+    row = progress.progress_for(pupil, lesson)
+    if not progress.allowed(pupil, lesson, position, row):
         return redirect(url_for("learn.lesson", slug=slug))
     error = None
     if request.method == "POST":
@@ -88,7 +89,7 @@ def step(slug: str, step_id: str):
             if target:
                 progress.unlock(pupil, lesson, target)
             return redirect(url_for("learn.step", slug=slug, step_id=step_id, chose=key))
-    progress.visit(pupil, lesson, position)
+    progress.visit(pupil, lesson, position, row)
     chosen = step.choice(request.args.get("chose", "")) if step.type == "scenario" else None
     target = progress.after_step(lesson, step, chosen.key) if chosen else None
     return render_template("learn/step.html", lesson=lesson, step=step, chosen=chosen,
@@ -115,7 +116,8 @@ def question(slug: str, qid: str):
     position = f"quiz:{qid}"
     if question is None:
         abort(404)
-    if not progress.allowed(pupil, lesson, position):
+    row = progress.progress_for(pupil, lesson)
+    if not progress.allowed(pupil, lesson, position, row):
         return redirect(url_for("learn.lesson", slug=slug))
     error, given = None, {}
     if request.method == "POST":
@@ -132,7 +134,7 @@ def question(slug: str, qid: str):
             if marked.correct or row.attempt >= RETRIES_BEFORE_ANSWER:
                 progress.unlock(pupil, lesson, progress.next_after_question(lesson, qid))
             return redirect(url_for("learn.question", slug=slug, qid=qid, answer=row.id))
-    progress.visit(pupil, lesson, position)
+    progress.visit(pupil, lesson, position, row)
     answer = None
     answer_id = request.args.get("answer", "")
     if answer_id.isdigit():
@@ -174,7 +176,8 @@ def _as_form(question, stored: dict) -> dict:
 def done(slug: str):
     pupil = current_user.pupil
     lesson = _lesson(slug)
-    if not progress.allowed(pupil, lesson, "done"):
+    row = progress.progress_for(pupil, lesson)
+    if not progress.allowed(pupil, lesson, "done", row):
         return redirect(url_for("learn.lesson", slug=slug))
-    progress.visit(pupil, lesson, "done")
+    progress.visit(pupil, lesson, "done", row)
     return render_template("learn/done.html", lesson=lesson)

@@ -42,8 +42,8 @@ class User(UserMixin, Base):
 
     school: Mapped[School] = relationship()
     roles: Mapped[list[StaffRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+        back_populates="user", cascade="all, delete-orphan"
+    )  # loaded on first use: pupils and parents never need it
     pupil: Mapped[Pupil | None] = relationship(back_populates="user", lazy="joined")
 
     @property

@@ -7,8 +7,17 @@ from ..db import db
 from ..models import SchoolClass
 from ..permissions import may_manage_class, require, visible_classes
 from . import bp
-from .course import course_plan, coverage, notes_questions, phases_of, topic_rows
+from .course import (
+    course_plan,
+    coverage,
+    notes_questions,
+    phases_of,
+    topic_rows,
+    years_label,
+)
 from .reports import class_grid
+
+bp.add_app_template_filter(years_label, "years_label")
 
 
 @bp.route("/")

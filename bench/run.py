@@ -1,0 +1,303 @@
+"""Benchmarks against the budgets in DESIGN.md section 7. Not part of the test run.
+
+    .venv/bin/python -m bench.run            # all, results printed and written to bench/results/
+    .venv/bin/python -m bench.run weight     # one of: throughput, class, worry, weight
+
+Each benchmark builds its own demo database in a temporary folder and serves the app with
+gunicorn on loopback, so the numbers come from the same server a school would run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+RESULTS = REPO / "bench" / "results"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_database(folder: Path) -> str:
+    url = f"sqlite:///{folder / 'bench.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "app",
+           "FLASK_SECRET_KEY": "bench-secret"}
+    for command in ("init-db", "seed-demo"):
+        subprocess.run([str(VENV_BIN / "flask"), command], cwd=REPO, env=env, check=True,
+                       capture_output=True)
+    return url
+
+
+@contextmanager
+def gunicorn(target: str, env: dict, workers: int = 2, threads: int = 4):
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        cwd=REPO, env={**os.environ, **env})
+    try:
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                conn.request("GET", "/")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class Session:
+    """A keep-alive HTTP session with cookies, enough to sign in and post forms."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, data: dict | None = None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, response.getheader("Location"), payload
+
+    def get(self, path: str) -> str:
+        return self.request("GET", path)[2].decode()
+
+    def sign_in(self, username: str, password: str) -> None:
+        page = self.get("/login")
+        self.request("POST", "/login", {"csrf_token": TOKEN.search(page).group(1),
+                                        "username": username, "password": password})
+        page = self.get("/agreement")
+        match = TOKEN.search(page)
+        if match and "agreement" in page.lower():
+            self.request("POST", "/agreement", {"csrf_token": match.group(1)})
+
+
+def hammer(port: int, path: str, seconds: float, clients: int, session_cookies=None) -> float:
+    """Requests per second from ``clients`` keep-alive connections over ``seconds``."""
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def loop(i: int) -> None:
+        s = Session(port)
+        s.cookies = dict(session_cookies or {})
+        while time.monotonic() < stop:
+            status, _, _ = s.request("GET", path)
+            assert status == 200, status
+            counts[i] += 1
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / seconds
+
+
+def bench_throughput(tmp: Path) -> dict:
+    """Lesson page under gunicorn vs a bare Flask hello app, same server settings, same run."""
+    url = build_database(tmp)
+    env = {"DATABASE_URL": url, "FLASK_SECRET_KEY": "bench-secret"}
+    with gunicorn("bench.hello:app", env) as port:
+        hello = hammer(port, "/", 8, 8)
+    with gunicorn("app:create_app()", env) as port:
+        s = Session(port)
+        s.sign_in("pupil", "demo-pupil-pass")
+        first = s.request("GET", "/learn/knowing-or-trusting/")[1] or ""
+        path = urllib.parse.urlparse(first).path or "/learn/"
+        lesson = hammer(port, path, 8, 8, s.cookies)
+    return {"hello_rps": round(hello), "lesson_rps": round(lesson),
+            "ratio": round(lesson / hello, 2), "budget": ">= 0.5", "page": path,
+            "pass": lesson / hello >= 0.5}
+
+
+def bench_class(tmp: Path) -> dict:
+    """Class progress page for 30 pupils x every lesson: queries and p95 latency."""
+    sys.path.insert(0, str(REPO))
+    from sqlalchemy import event, select
+
+    from app import create_app
+    from app.db import db, utcnow
+    from app.models import LessonProgress, Pupil, SchoolClass, User
+
+    url = build_database(tmp)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
+    with app.app_context():
+        klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
+        for i in range(22):
+            user = User(school_id=klass.school_id, kind="pupil", display_name=f"B{i}")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Pupil(school_id=klass.school_id, user_id=user.id, first_name=f"B{i}",
+                                 surname_initial="Z", year_group=5, class_id=klass.id))
+        db.session.flush()
+        pupils = list(db.session.scalars(select(Pupil).where(Pupil.class_id == klass.id)))
+        lessons = app.extensions["catalogue"].by_band["ks2"]
+        now = utcnow()
+        for p in pupils:
+            for n, lesson in enumerate(lessons):
+                done = (p.id + n) % 3 == 0
+                db.session.add(LessonProgress(
+                    school_id=p.school_id, pupil_id=p.id, lesson_slug=lesson.slug,
+                    step_reached=lesson.total_positions if done else 2,
+                    current="done" if done else lesson.positions[2],
+                    completed_at=now if done else None))
+        db.session.commit()
+        class_id = klass.id
+        engine = db.engine
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"csrf_token": TOKEN.search(page).group(1),
+                                "username": "teacher", "password": "demo-teacher-pass"})
+    page = client.get("/agreement").get_data(as_text=True)
+    client.post("/agreement", data={"csrf_token": TOKEN.search(page).group(1)})
+    queries = []
+    event.listen(engine, "before_cursor_execute", lambda *a, **k: queries.append(1))
+    client.get(f"/staff/classes/{class_id}")
+    n_queries = len(queries)
+    times = []
+    for _ in range(200):
+        start = time.perf_counter()
+        response = client.get(f"/staff/classes/{class_id}")
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    p95 = statistics.quantiles(times, n=20)[-1]
+    return {"pupils": len(pupils), "lessons": len(lessons), "queries": n_queries,
+            "p95_ms": round(p95, 1), "median_ms": round(statistics.median(times), 1),
+            "budget": "fixed queries; p95 < 30 ms", "pass": p95 < 30}
+
+
+def bench_worry(tmp: Path) -> dict:
+    """50 pupils submit a worry at the same moment through gunicorn: p99 latency, none lost."""
+    sys.path.insert(0, str(REPO))
+    from sqlalchemy import create_engine, func, select, text
+
+    from app import create_app
+    from app.auth.service import hash_password
+    from app.db import db
+    from app.models import AgreementAcceptance, Pupil, SchoolClass, User
+
+    url = build_database(tmp)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
+    with app.app_context():
+        klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
+        shared = hash_password("bench-pass")
+        for i in range(50):
+            user = User(school_id=klass.school_id, kind="pupil", username=f"bench{i}",
+                        display_name=f"B{i}", password_hash=shared)
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Pupil(school_id=klass.school_id, user_id=user.id, first_name=f"B{i}",
+                                 surname_initial="Z", year_group=5, class_id=klass.id))
+            db.session.add(AgreementAcceptance(school_id=klass.school_id, user_id=user.id,
+                                               agreement="pupil-ks2", version=1))
+        db.session.commit()
+    env = {"DATABASE_URL": url, "FLASK_SECRET_KEY": "bench-secret"}
+    with gunicorn("app:create_app()", env, workers=2, threads=8) as port:
+        sessions, forms = [], []
+        for i in range(50):
+            s = Session(port)
+            s.sign_in(f"bench{i}", "bench-pass")
+            page = s.get("/worry/")
+            forms.append({"csrf_token": TOKEN.search(page).group(1),
+                          "token": re.search(r'name="token" value="(\w+)"', page).group(1),
+                          "step": "3", "kind": "unkind", "talk": "yes", "from": "/learn/"})
+            sessions.append(s)
+        barrier = threading.Barrier(50)
+        latencies = [0.0] * 50
+        statuses = [0] * 50
+
+        def send(i: int) -> None:
+            barrier.wait()
+            start = time.perf_counter()
+            statuses[i] = sessions[i].request("POST", "/worry/", forms[i])[0]
+            latencies[i] = (time.perf_counter() - start) * 1000
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM worries")).scalar()
+    latencies.sort()
+    p99 = latencies[-1] if len(latencies) < 100 else statistics.quantiles(latencies, n=100)[-1]
+    del func
+    return {"submitted": 50, "stored": stored, "all_302": all(s == 302 for s in statuses),
+            "p99_ms": round(p99, 1), "median_ms": round(statistics.median(latencies), 1),
+            "budget": "p99 < 100 ms, none lost", "pass": stored == 50 and p99 < 100}
+
+
+def bench_weight(tmp: Path) -> dict:
+    """Bytes of HTML + CSS + JS for pupil pages; every asset must come from our origin."""
+    url = build_database(tmp)
+    env = {"DATABASE_URL": url, "FLASK_SECRET_KEY": "bench-secret"}
+    out = {}
+    with gunicorn("app:create_app()", env) as port:
+        s = Session(port)
+        s.sign_in("pupil", "demo-pupil-pass")
+        for name, path in (("home", "/learn/"), ("lesson step", "/learn/knowing-or-trusting/"),
+                           ("worry", "/worry/")):
+            status, location, body = s.request("GET", path)
+            if location:
+                body = s.request("GET", urllib.parse.urlparse(location).path)[2]
+            html = body.decode()
+            total = len(body)
+            for asset in re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html):
+                total += len(s.request("GET", asset)[2])
+            external = re.findall(r'(?:href|src)="(https?:)?//', html)
+            out[name] = {"bytes": total, "external": len(external)}
+    worst = max(v["bytes"] for v in out.values())
+    return {**out, "budget": "< 100 KB HTML+CSS+JS", "pass": worst < 100_000}
+
+
+BENCHES = {"throughput": bench_throughput, "class": bench_class, "worry": bench_worry,
+           "weight": bench_weight}
+
+
+def main(names: list[str]) -> int:
+    RESULTS.mkdir(exist_ok=True)
+    results = {}
+    for name in names or list(BENCHES):
+        with tempfile.TemporaryDirectory() as tmp:
+            results[name] = BENCHES[name](Path(tmp))
+        print(name, json.dumps(results[name]))
+    stamp = time.strftime("%Y-%m-%d")
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if all(r.get("pass") for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
