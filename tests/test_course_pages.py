@@ -24,7 +24,7 @@ from app.teach.course import (
     years_label,
 )
 
-from .conftest import FIXTURE_CONTENT
+from .conftest import FIXTURE_CONTENT, base_config
 from .helpers import sign_in
 
 NOTES = "/staff/lessons/fixture-passwords"
@@ -75,7 +75,7 @@ def test_notes_render_teacher_markdown_and_help_route(client):
     sign_in(client, "teacher")
     html = page(client, "/staff/lessons/fixture-tell")
     assert "<p>Run it as a <em>story</em> circle.</p>" in html  # cleaned at load time
-    assert "pupils see who can help" in html
+    assert "the last page shows who can help" in html and "0800 1111" not in html  # KS1
     text = text_of(html)
     assert "Thinks everything needs a grown-up." in text
     # a sort question's answer names each item's group
@@ -233,3 +233,16 @@ def test_overview_shows_the_topic_map_when_there_is_one(make_app, tmp_path):
     assert "Topics the school policies name" in text
     assert "Passwords Strong passwords (Years 3-4)" in text
     assert "Live streaming No lesson yet gap Not written yet: not-yet" in text
+
+
+def test_a_malformed_topic_map_stops_the_app_saying_where(tmp_path, capsys):
+    import shutil
+
+    from app import create_app
+
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, root)
+    (root / "lessons" / "topics.yaml").write_text("topics:\n  - id: passwords\n    name: [\n")
+    with pytest.raises(SystemExit, match="topics.yaml has 1 problem"):
+        create_app(base_config(f"sqlite:///{tmp_path / 'unused.db'}", root))
+    assert "lessons/topics.yaml:" in capsys.readouterr().err

@@ -15,8 +15,10 @@ from app.content import STRANDS, ContentError, load_catalogue
 from app.content.model import QUESTION_TYPES, Lesson, Question
 from app.content.quality import (
     MAX_GRADE,
+    ReadingException,
     blame_phrases,
     brand_names,
+    exception_problems,
     load_reading_exceptions,
     pupil_blocks,
     reading_grade,
@@ -93,24 +95,32 @@ def test_reading_level(catalogue, slug):
 
 
 def test_reading_exceptions_are_explained_and_still_needed(catalogue):
-    problems = []
-    seen = set()
-    for e in load_reading_exceptions(EXCEPTIONS_FILE):
-        key = (e.lesson, e.where)
-        if key in seen:
-            problems.append(f"{e.lesson} / {e.where}: listed twice")
-        seen.add(key)
-        if not e.reason:
-            problems.append(f"{e.lesson} / {e.where}: no reason given")
-        lesson = catalogue.lesson(e.lesson)
-        block = next((b for b in pupil_blocks(lesson) if b.where == e.where), None) \
-            if lesson else None
-        if block is None:
-            problems.append(f"{e.lesson} / {e.where}: matches no block (stale: remove it)")
-        elif reading_grade(block.text) <= MAX_GRADE[lesson.band]:
-            problems.append(f"{e.lesson} / {e.where}: now reads at grade "
-                            f"{reading_grade(block.text)}, so the exception is not needed")
+    problems = exception_problems(catalogue.lessons, load_reading_exceptions(EXCEPTIONS_FILE))
     report(problems, "lessons/reading-exceptions.yaml:")
+
+
+def test_exception_checker_catches_stale_and_unexplained_entries(catalogue):
+    lesson = next(iter(catalogue.lessons.values()))
+    easy = next(b for b in pupil_blocks(lesson) if reading_grade(b.text) <= MAX_GRADE["ks1"])
+    entries = [
+        ReadingException(lesson.slug, "step no-such-step title", "gone"),
+        ReadingException("no-such-lesson", "title", "gone"),
+        ReadingException(lesson.slug, easy.where, ""),
+    ]
+    problems = exception_problems(catalogue.lessons, entries)
+    assert any("step no-such-step title: matches no block" in p for p in problems)
+    assert any("no-such-lesson / title: matches no block" in p for p in problems)
+    assert any(f"{easy.where}: no reason given" in p for p in problems)
+    assert any(f"{easy.where}: now reads at grade" in p for p in problems)
+    assert exception_problems(catalogue.lessons, entries[:1] * 2)[1].endswith("listed twice")
+
+
+def test_exceptions_file_must_be_a_list_of_entries(tmp_path):
+    path = tmp_path / "reading-exceptions.yaml"
+    assert load_reading_exceptions(path) == []
+    path.write_text("- lesson: a\n  where: title\n  reason: r\n  extra: x\n")
+    with pytest.raises(ValueError, match="entry 1"):
+        load_reading_exceptions(path)
 
 
 def test_blocks_cover_every_pupil_facing_text(catalogue):

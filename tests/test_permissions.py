@@ -27,6 +27,7 @@ ALLOWED = {
     "learn.step": {"pupil"},
     "learn.question": set(),
     "learn.done": set(),
+    "learn.settings": {"pupil"},
     "teach.home": {"admin", "teacher", "teacher2", "dsl"},
     "teach.class_progress": {"admin", "teacher"},
     "teach.course": {"admin", "teacher", "teacher2"},

@@ -1,4 +1,4 @@
-"""50 pupils press send at the same moment, through the real app over HTTP: none lost, none twice."""
+"""50 pupils press send at the same moment, over real HTTP: none lost, none stored twice."""
 
 from __future__ import annotations
 

@@ -146,6 +146,29 @@ def load_reading_exceptions(path: Path | str) -> list[ReadingException]:
     return out
 
 
+def exception_problems(lessons: dict[str, Lesson],
+                       exceptions: list[ReadingException]) -> list[str]:
+    """What is wrong with the exceptions list: no reason, listed twice, or stale (the block
+    is gone, or it now reads at its band's level, so the excuse is not needed)."""
+    problems = []
+    seen = set()
+    for e in exceptions:
+        name = f"{e.lesson} / {e.where}"
+        if (e.lesson, e.where) in seen:
+            problems.append(f"{name}: listed twice")
+        seen.add((e.lesson, e.where))
+        if not e.reason:
+            problems.append(f"{name}: no reason given")
+        lesson = lessons.get(e.lesson)
+        block = next((b for b in pupil_blocks(lesson) if b.where == e.where), None) \
+            if lesson else None
+        if block is None:
+            problems.append(f"{name}: matches no block (stale: remove it)")
+        elif (grade := reading_grade(block.text)) <= MAX_GRADE[lesson.band]:
+            problems.append(f"{name}: now reads at grade {grade}, so it is not needed")
+    return problems
+
+
 # --- words that must never reach a child --------------------------------------------------
 
 # Blame and shame (CURRICULUM.md: "Never blame the child"). "your fault" is fine when it is

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..content.model import Lesson
@@ -181,3 +181,18 @@ def done(slug: str):
         return redirect(url_for("learn.lesson", slug=slug))
     progress.visit(pupil, lesson, "done", row)
     return render_template("learn/done.html", lesson=lesson)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@require("learn")
+def settings():
+    from .settings import SettingsForm, save, settings_for
+
+    pupil = current_user.pupil
+    current = settings_for(pupil)
+    form = SettingsForm(obj=current if request.method == "GET" else None)
+    if form.validate_on_submit():
+        save(pupil, form)
+        flash("Saved. Your pages will look like this on every computer and tablet.", "success")
+        return redirect(url_for("learn.settings"))
+    return render_template("learn/settings.html", form=form), (400 if form.errors else 200)

@@ -1,13 +1,17 @@
 """All tables; import from here so Alembic and the app see the same metadata."""
 
 from .people import (
+    FONTS,
     KINDS,
+    OVERLAYS,
     ROLE_NAMES,
     ROLES,
+    TEXT_SIZES,
     AgreementAcceptance,
     ClassTeacher,
     ParentLink,
     Pupil,
+    PupilSettings,
     StaffRole,
     User,
 )
@@ -29,6 +33,7 @@ from .worries import (
 )
 
 __all__ = [
+    "FONTS", "OVERLAYS", "TEXT_SIZES", "PupilSettings",
     "ABOUT", "ACTIONS", "ENTRY_KINDS", "FEELINGS", "STATUSES", "URGENCIES", "WORRY_KINDS",
     "AppendOnlyError", "AuditEvent", "OutboxEmail", "Worry", "WorryEntry",
     "KINDS", "ROLES", "ROLE_NAMES", "AgreementAcceptance", "ClassTeacher", "LessonProgress",

@@ -116,6 +116,8 @@ class Pupil(Base):
 
     user: Mapped[User] = relationship(back_populates="pupil")
     school_class: Mapped[SchoolClass] = relationship()
+    # loaded with the pupil (who is loaded with the user): no extra query per page
+    settings: Mapped[PupilSettings | None] = relationship(lazy="joined")
 
     @property
     def band(self) -> str:
@@ -155,3 +157,34 @@ class AgreementAcceptance(Base):
 
 def pupil_band(year_group: int) -> str:
     return band_for_year(year_group)
+
+
+TEXT_SIZES = {"normal": "Normal", "large": "Large", "larger": "Extra large"}
+FONTS = {"standard": "Standard", "dyslexic": "Dyslexia-friendly (OpenDyslexic)"}
+OVERLAYS = {"none": "No tint", "yellow": "Yellow", "blue": "Blue", "green": "Green",
+            "pink": "Pink", "peach": "Peach", "grey": "Grey"}
+
+
+class PupilSettings(Base):
+    """How a pupil likes to see the site; kept with the pupil so it follows them to any device."""
+
+    __tablename__ = "pupil_settings"
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    text_size: Mapped[str] = mapped_column(String(10), default="normal")
+    font: Mapped[str] = mapped_column(String(10), default="standard")
+    overlay: Mapped[str] = mapped_column(String(10), default="none")
+    high_contrast: Mapped[bool] = mapped_column(default=False)
+    reduced_motion: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def body_classes(self) -> str:
+        classes = [f"text-{self.text_size}", f"font-{self.font}"]
+        if self.overlay != "none":
+            classes.append(f"overlay overlay-{self.overlay}")
+        if self.high_contrast:
+            classes.append("contrast-high")
+        if self.reduced_motion:
+            classes.append("motion-reduced")
+        return " ".join(classes)

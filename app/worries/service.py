@@ -121,9 +121,6 @@ def safe_place(value: str | None) -> str | None:
 def submit_pupil_worry(user: User, clean: dict, place: str | None) -> Worry:
     """Store the worry and its alerts in one transaction; the same form twice stores it once."""
     pupil = user.pupil
-    existing = _by_token(user, clean["token"])
-    if existing is not None:
-        return existing
     worry = Worry(school_id=user.school_id, source="pupil", raised_by_id=user.id,
                   about_pupil_id=pupil.id if clean["about"] != "someone-else" else None,
                   kind=clean["kind"], about=clean["about"], feeling=clean["feeling"],
@@ -134,9 +131,6 @@ def submit_pupil_worry(user: User, clean: dict, place: str | None) -> Worry:
 
 def record_concern(user: User, pupil: Pupil, kind: str, words: str, child_words: str | None,
                    occurred_at: datetime | None, token: str) -> Worry:
-    existing = _by_token(user, token)
-    if existing is not None:
-        return existing
     worry = Worry(school_id=user.school_id, source="staff", raised_by_id=user.id,
                   about_pupil_id=pupil.id, kind=kind, about="someone-else", words=words,
                   child_words=child_words or None, occurred_at=occurred_at, client_token=token)
@@ -149,6 +143,7 @@ def _by_token(user: User, token: str) -> Worry | None:
 
 
 def _save_with_alerts(user: User, worry: Worry) -> Worry:
+    """Insert; a form sent twice hits the unique (author, token) key and returns the first."""
     db.session.add(worry)
     try:
         db.session.flush()

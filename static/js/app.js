@@ -31,3 +31,103 @@
     }
   });
 })();
+
+// "Read it to me" for KS1: a button beside every text block and option marked data-read.
+// Uses the browser's own speech (nothing leaves the device) and highlights each word as it is
+// spoken. Where the device has no voice, the button says so instead of doing nothing.
+(function () {
+  "use strict";
+  if (!document.body.classList.contains("band-ks1")) { return; }
+  var synth = window.speechSynthesis;
+  var speaking = null;
+
+  function voicesReady(callback) {
+    if (!synth) { callback(false); return; }
+    if (synth.getVoices().length) { callback(true); return; }
+    var done = false;
+    var finish = function () {
+      if (done) { return; }
+      done = true;
+      callback(synth.getVoices().length > 0);
+    };
+    synth.addEventListener("voiceschanged", finish, { once: true });
+    window.setTimeout(finish, 700);
+  }
+
+  function wrapWords(el) {
+    if (el.dataset.wrapped) { return; }
+    var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) { nodes.push(walker.currentNode); }
+    nodes.forEach(function (node) {
+      var parts = node.textContent.split(/(\s+)/);
+      var frag = document.createDocumentFragment();
+      parts.forEach(function (part) {
+        if (!part) { return; }
+        if (/^\s+$/.test(part)) { frag.appendChild(document.createTextNode(part)); return; }
+        var span = document.createElement("span");
+        span.className = "w";
+        span.textContent = part;
+        frag.appendChild(span);
+      });
+      node.parentNode.replaceChild(frag, node);
+    });
+    el.dataset.wrapped = "1";
+  }
+
+  function clearHighlight() {
+    document.querySelectorAll(".w.is-spoken").forEach(function (w) { w.classList.remove("is-spoken"); });
+  }
+
+  function read(el, button) {
+    voicesReady(function (ok) {
+      if (!ok) {
+        button.querySelector("span").textContent = "No voice on this device";
+        button.classList.add("say-unavailable");
+        button.setAttribute("aria-disabled", "true");
+        return;
+      }
+      synth.cancel();
+      clearHighlight();
+      wrapWords(el);
+      var words = Array.prototype.slice.call(el.querySelectorAll(".w"));
+      var text = words.map(function (w) { return w.textContent; }).join(" ");
+      var starts = [];
+      var pos = 0;
+      words.forEach(function (w) { starts.push(pos); pos += w.textContent.length + 1; });
+      var utterance = new SpeechSynthesisUtterance(text);
+      utterance.lang = "en-GB";
+      utterance.rate = 0.9;
+      utterance.onboundary = function (event) {
+        if (event.name && event.name !== "word") { return; }
+        clearHighlight();
+        for (var i = starts.length - 1; i >= 0; i--) {
+          if (starts[i] <= event.charIndex) { words[i].classList.add("is-spoken"); break; }
+        }
+      };
+      utterance.onend = utterance.onerror = function () { clearHighlight(); speaking = null; };
+      speaking = utterance;
+      synth.speak(utterance);
+    });
+  }
+
+  document.querySelectorAll("[data-read]").forEach(function (el, index) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "say";
+    var label = el.getAttribute("data-read-label") || el.textContent.trim().slice(0, 60);
+    button.setAttribute("aria-label", "Read it to me: " + label);
+    var icon = document.createElement("img");
+    icon.src = document.body.dataset.speaker || "";
+    icon.alt = "";
+    icon.width = 24;
+    icon.height = 24;
+    var text = document.createElement("span");
+    text.textContent = "Read it to me";
+    button.appendChild(icon);
+    button.appendChild(text);
+    button.addEventListener("click", function () { read(el, button); });
+    var row = el.closest(".say-row");
+    if (row) { row.appendChild(button); } else { el.insertAdjacentElement("afterend", button); }
+  });
+})();
