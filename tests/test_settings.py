@@ -48,7 +48,8 @@ def test_bad_settings_are_named_and_nothing_changes(app, client, data, message):
 
 
 def test_dyslexia_font_is_self_hosted_with_its_licence(client):
-    css = client.get("/static/css/app.css").get_data(as_text=True)
+    with client.get("/static/css/app.css") as response:
+        css = response.get_data(as_text=True)
     assert 'url("../fonts/OpenDyslexic-Regular.woff")' in css
     for name in ("OpenDyslexic-Regular.woff", "OpenDyslexic-LICENSE.txt"):
         with client.get(f"/static/fonts/{name}") as response:  # closes the served file
