@@ -17,10 +17,20 @@ CHROMIUM_ARGS = [
 ]
 
 
+# When the browser moves on before an image has finished downloading, Werkzeug's development
+# server leaves that static file for the garbage collector to close. That is the test server's
+# behaviour (gunicorn is used in production), not the app's, so only that warning is ignored.
+STATIC_FILE_WARNING = "ignore:Exception ignored in. <_io.FileIO name='.*/static/"
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.filterwarnings(
+                STATIC_FILE_WARNING + ":pytest.PytestUnraisableExceptionWarning"))
+            item.add_marker(pytest.mark.filterwarnings(
+                "ignore:unclosed file <_io.BufferedReader name='.*/static/:ResourceWarning"))
 
 
 @pytest.fixture(scope="session")

@@ -56,7 +56,7 @@ def test_ks1_worry_with_pictures_then_the_lead_handles_it_and_the_audit_shows_it
     expect(page.get_by_role("status").first).to_have_text("Saved to the record.")
     page.get_by_label("Status", exact=True).select_option("closed")
     page.get_by_role("button", name="Save status").click()
-    expect(page.get_by_text("A closing note is required to close a worry.")).to_be_visible()
+    expect(page.get_by_text("A closing note is required to close a worry.", exact=True)).to_be_visible()
     page.get_by_label("Note (required to close").fill("Resolved; family supported.")
     page.get_by_role("button", name="Save status").click()
     expect(page.get_by_text("Status: Closed", exact=False).first).to_be_visible()
