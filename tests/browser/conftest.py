@@ -53,19 +53,35 @@ def real_app(databases, tmp_path):
 
 
 @pytest.fixture
-def page(browser, real_app):
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True,
-                                  base_url=real_app.config["LIVE_URL"])
-    context.set_default_timeout(10_000)
-    external: list[str] = []
-    context.route("**/*", lambda route: (
-        external.append(route.request.url) or route.abort()
-        if not route.request.url.startswith(real_app.config["LIVE_URL"]) else
-        route.continue_()))
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
+def make_page(browser, real_app):
+    """New browser tabs on the live app: any viewport, JavaScript on or off, touch enabled.
+
+    Every tab refuses requests that would leave our origin and fails the test on any such
+    request or any JavaScript error.
+    """
+    base = real_app.config["LIVE_URL"]
+    contexts, external, errors = [], [], []
+
+    def _make(width: int = 1024, height: int = 768, javascript: bool = True):
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      has_touch=True, base_url=base,
+                                      java_script_enabled=javascript)
+        context.set_default_timeout(10_000)
+        context.route("**/*", lambda route: (
+            external.append(route.request.url) or route.abort()
+            if not route.request.url.startswith(base) else route.continue_()))
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        return page
+
+    yield _make
+    for context in contexts:
+        context.close()
     assert external == [], f"requests left our origin: {external}"
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(make_page):
+    return make_page()

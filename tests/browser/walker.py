@@ -46,7 +46,7 @@ def walk(page: Page, lesson: Lesson, wrong_first: set[str] = frozenset(),
         if match.group("kind") == "step":
             step = lesson.step(ident)
             if step.type == "story":
-                page.get_by_role("button", name="Next").click()
+                page.get_by_role("button", name="Next", exact=True).click()
                 continue
             if ident in weak_first:
                 weak = next(c for c in step.choices if not c.safe)
