@@ -62,10 +62,11 @@ def make_page(browser, real_app):
     base = real_app.config["LIVE_URL"]
     contexts, external, errors = [], [], []
 
-    def _make(width: int = 1024, height: int = 768, javascript: bool = True):
+    def _make(width: int = 1024, height: int = 768, javascript: bool = True,
+              bypass_csp: bool = False):
         context = browser.new_context(viewport={"width": width, "height": height},
                                       has_touch=True, base_url=base,
-                                      java_script_enabled=javascript)
+                                      java_script_enabled=javascript, bypass_csp=bypass_csp)
         context.set_default_timeout(10_000)
         context.route("**/*", lambda route: (
             external.append(route.request.url) or route.abort()

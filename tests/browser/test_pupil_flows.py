@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -32,8 +33,10 @@ def enable_pictures_and_sign_in_sam(page) -> None:
         page.get_by_role("button", name=picture, exact=True).tap()
 
 
-def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesson(page,
-                                                                                  real_app):
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesson(
+        make_page, javascript, real_app):
+    page = make_page(javascript=javascript)
     enable_pictures_and_sign_in_sam(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("My promise for being online")
     page.get_by_role("button", name="I will do my best").tap()
@@ -60,8 +63,10 @@ def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesso
         assert all(a.correct for a in answers)
 
 
-def test_ks2_pupil_answers_a_quiz_wrongly_then_rightly_and_answers_are_recorded(page,
-                                                                               real_app):
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_ks2_pupil_answers_a_quiz_wrongly_then_rightly_and_answers_are_recorded(
+        make_page, javascript, real_app):
+    page = make_page(javascript=javascript)
     page.goto("/")
     page.get_by_label("Username").fill("pupil")
     page.get_by_label("Password").fill("demo-pupil-pass")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -18,8 +19,10 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_ks1_worry_with_pictures_then_the_lead_handles_it_and_the_audit_shows_it(page,
-                                                                                 real_app):
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_ks1_worry_with_pictures_then_the_lead_handles_it_and_the_audit_shows_it(
+        make_page, javascript, real_app):
+    page = make_page(javascript=javascript)
     enable_pictures_and_sign_in_sam(page)
     page.get_by_role("button", name="I will do my best").tap()
     page.get_by_role("link", name="Report a worry").tap()
