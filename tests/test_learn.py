@@ -250,3 +250,38 @@ def test_class_progress_uses_a_fixed_number_of_queries(app, client):
     assert count_queries() == small
     html = client.get(f"/staff/classes/{cid}").get_data(as_text=True)
     assert "Extra21 Z." in html and "Alex P." in html
+
+
+def finish_ks2_fixture_lesson(c) -> None:
+    for step in ("intro", "words"):
+        submit(c, f"{KS2}/step/{step}")
+    submit(c, f"{KS2}/step/friend", {"choice": "a"})
+    submit(c, f"{KS2}/step/end")
+    for qid, data in (("best", {"answer": "a"}), ("share", {"answer": "false"}),
+                      ("tf2", {"answer": "true"}),
+                      ("order", {"pos-0": "1", "pos-1": "2", "pos-2": "3"})):
+        submit(c, f"{KS2}/quiz/{qid}", data)
+    assert c.get(f"{KS2}/done").status_code == 200
+
+
+def test_badges_and_a_printable_certificate_for_a_finished_block(pupil_client):
+    c = pupil_client
+    page = c.get("/learn/badges").get_data(as_text=True)
+    assert "Smart and safe online" in page and "0 of 1 lessons finished." in page
+    assert "Finish a lesson to get your first badge." in page
+    assert c.get("/learn/certificate/lower-ks2").status_code == 404
+    finish_ks2_fixture_lesson(c)
+    page = c.get("/learn/badges").get_data(as_text=True)
+    assert "1 of 1 lessons finished." in page and "Strong passwords" in page
+    cert = c.get("/learn/certificate/lower-ks2")
+    html = cert.get_data(as_text=True)
+    assert cert.status_code == 200 and "Alex P." in html and "Smart and safe online" in html
+    assert "Demo Primary" in html
+    assert c.get("/learn/certificate/no-such-block").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/learn/", "/learn/badges", f"{KS2}/step/intro"])
+def test_no_pressure_no_leaderboards_streaks_or_timers(pupil_client, url):
+    html = pupil_client.get(url).get_data(as_text=True).lower()
+    for word in ("leaderboard", "streak", "timer", "countdown", "rank"):
+        assert word not in html

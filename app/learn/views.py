@@ -196,3 +196,31 @@ def settings():
         flash("Saved. Your pages will look like this on every computer and tablet.", "success")
         return redirect(url_for("learn.settings"))
     return render_template("learn/settings.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/badges")
+@require("learn")
+def badges():
+    from .badges import block_progress
+
+    pupil = current_user.pupil
+    cards, _ = progress.home_cards(_catalogue(), pupil)
+    completed = {c.lesson.slug for c in cards if c.completed}
+    return render_template("learn/badges.html", cards=[c for c in cards if c.completed],
+                           blocks=block_progress(_catalogue(), pupil.band, completed))
+
+
+@bp.route("/certificate/<block_id>")
+@require("learn")
+def certificate(block_id: str):
+    from .badges import block_progress
+
+    pupil = current_user.pupil
+    cards, _ = progress.home_cards(_catalogue(), pupil)
+    completed = {c.lesson.slug for c in cards if c.completed}
+    found = next((b for b in block_progress(_catalogue(), pupil.band, completed)
+                  if b.block.id == block_id), None)
+    if found is None or not found.complete:
+        abort(404)
+    return render_template("learn/certificate.html", block=found.block, pupil=pupil,
+                           school=current_user.school)

@@ -173,6 +173,24 @@ def test_ks2_pupil_pages_including_display_settings(make_page, real_app, size):
     tour_lesson(page, check, sorts, "KS2")
     page.goto("/learn/")
     check(page, "KS2 home with progress")
+    page.goto("/learn/badges")
+    check(page, "badges")
+    with real_app.app_context():  # every Years 3-4 lesson finished: the certificate opens
+        from app.db import utcnow
+        from app.models import LessonProgress
+
+        alex = db.session.scalar(select(Pupil).join(User).where(User.username == "pupil"))
+        done = set(db.session.scalars(select(LessonProgress.lesson_slug).where(
+            LessonProgress.pupil_id == alex.id)))
+        for lesson in lessons:
+            if set(lesson.years) <= {3, 4} and lesson.slug not in done:
+                db.session.add(LessonProgress(
+                    school_id=alex.school_id, pupil_id=alex.id, lesson_slug=lesson.slug,
+                    step_reached=lesson.total_positions, current="done",
+                    completed_at=utcnow()))
+        db.session.commit()
+    page.goto("/learn/certificate/lower-ks2")
+    check(page, "certificate")
     tour_worry(page, check)
     page.goto("/learn/settings")
     page.get_by_label("Extra large").check()
