@@ -1,0 +1,133 @@
+"""Write screenshots of the key pages to docs/screenshots/ (used in the README).
+
+    .venv/bin/python scripts/screenshots.py
+
+Builds a throwaway demo database, serves the app on loopback and drives Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+OUT = REPO / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import select
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.db import db, utcnow
+    from app.models import LessonProgress, Pupil, SchoolClass
+
+    tmp = Path(tempfile.mkdtemp())
+    url = f"sqlite:///{tmp / 'shots.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "app", "FLASK_SECRET_KEY": "shots"}
+    for command in ("init-db", "seed-demo"):
+        subprocess.run([sys.executable, "-m", "flask", command], cwd=REPO, env=env, check=True,
+                       capture_output=True)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "shots"})
+    catalogue = app.extensions["catalogue"]
+    with app.app_context():  # some progress in Year 5, so the teacher's grid has something
+        y5 = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
+        pupils = list(db.session.scalars(select(Pupil).where(Pupil.class_id == y5.id)))
+        for i, pupil in enumerate(pupils[1:]):
+            for n, lesson in enumerate(catalogue.by_band["ks2"][: 3 + i % 4]):
+                finished = n < 1 + i % 3
+                db.session.add(LessonProgress(
+                    school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
+                    step_reached=lesson.total_positions if finished else 3,
+                    current="done" if finished else lesson.positions[3],
+                    completed_at=utcnow() if finished else None))
+        db.session.commit()
+        y5_id = y5.id
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        tablet = {"viewport": {"width": 1024, "height": 768}, "base_url": base}
+
+        def sign_in(page, username, password):
+            page.goto("/login")
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="I agree").click()
+
+        page = browser.new_page(**tablet)
+        sign_in(page, "teacher2", "demo-teacher-pass")
+        page.goto("/device")
+        page.get_by_label("Class for picture sign-in on this device").select_option(
+            label="Year 2 Robins")
+        page.get_by_role("button", name="Turn on picture sign-in").click()
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("link", name="Tap here to sign in with pictures").click()
+        page.get_by_role("link", name="Sam K.").click()
+        page.get_by_role("button", name="cat", exact=True).click()
+        page.screenshot(path=OUT / "picture-sign-in.png")
+        for picture in ("sun", "tree"):
+            page.get_by_role("button", name=picture, exact=True).click()
+        page.get_by_role("button", name="I will do my best").click()
+        page.screenshot(path=OUT / "ks1-home.png")
+        lesson = catalogue.by_band["ks1"][0]
+        page.goto(f"/learn/{lesson.slug}/")
+        page.screenshot(path=OUT / "ks1-lesson-step.png", full_page=True)
+
+        page = browser.new_page(**tablet)
+        sign_in(page, "pupil", "demo-pupil-pass")
+        page.screenshot(path=OUT / "pupil-home.png")
+        lesson = catalogue.by_band["ks2"][0]
+        page.goto(f"/learn/{lesson.slug}/")
+        for step in lesson.steps:
+            if step.type == "scenario":
+                page.screenshot(path=OUT / "scenario.png", full_page=True)
+                weak = next(c for c in step.choices if not c.safe)
+                page.get_by_role("button", name=weak.text, exact=True).click()
+                page.screenshot(path=OUT / "scenario-feedback.png", full_page=True)
+                break
+            page.get_by_role("button", name="Next", exact=True).click()
+        page.goto("/worry/")
+        page.screenshot(path=OUT / "worry-step-1.png", full_page=True)
+        page.get_by_role("button", name="Someone was unkind", exact=True).click()
+        page.screenshot(path=OUT / "worry-step-2.png", full_page=True)
+        page.get_by_role("button", name="Next", exact=True).click()
+        page.get_by_role("button", name="Yes, please", exact=True).click()
+        page.screenshot(path=OUT / "worry-sent.png", full_page=True)
+
+        page = browser.new_page(**tablet)
+        sign_in(page, "teacher", "demo-teacher-pass")
+        page.goto(f"/staff/classes/{y5_id}")
+        page.screenshot(path=OUT / "teacher-grid.png", full_page=True)
+
+        page = browser.new_page(**tablet)
+        sign_in(page, "dsl", "demo-dsl-pass")
+        page.goto("/safeguarding/")
+        page.screenshot(path=OUT / "safeguarding-inbox.png")
+        page.get_by_role("link", name="New: Someone was unkind").click()
+        page.screenshot(path=OUT / "safeguarding-worry.png", full_page=True)
+
+        phone = browser.new_page(viewport={"width": 320, "height": 640}, base_url=base)
+        sign_in(phone, "parent", "demo-parent-pass")
+        phone.screenshot(path=OUT / "family-320px.png")
+        browser.close()
+    server.shutdown()
+    for path in sorted(OUT.glob("*.png")):
+        print(path.relative_to(REPO), path.stat().st_size)
+
+
+if __name__ == "__main__":
+    main()
