@@ -116,3 +116,35 @@ def _pupil(summary: DemoSummary, school: School, c: SchoolClass, first: str,
                   picture_code=code)
     summary.add(pupil)
     return pupil
+
+
+def add_pupils(school_class: SchoolClass, count: int, prefix: str,
+               password_hash: str | None = None, accepted: bool = False) -> list[Pupil]:
+    """Add ``count`` pupils named ``<prefix><n>`` to a class (for load tests and benchmarks).
+
+    With a password hash they can sign in as ``<prefix><n>`` (lower case); with ``accepted``
+    their band's agreement is already accepted.
+    """
+    from .auth.agreements import agreement_for
+    from .models import AgreementAcceptance
+
+    pupils = []
+    for i in range(count):
+        name = f"{prefix}{i}"
+        user = User(school_id=school_class.school_id, kind="pupil", display_name=name,
+                    username=name.lower() if password_hash else None,
+                    password_hash=password_hash)
+        db.session.add(user)
+        db.session.flush()
+        pupil = Pupil(school_id=school_class.school_id, user_id=user.id, first_name=name,
+                      surname_initial="Z", year_group=school_class.year_group,
+                      class_id=school_class.id)
+        db.session.add(pupil)
+        if accepted:
+            agreement = agreement_for(f"pupil-{school_class.band}")
+            db.session.add(AgreementAcceptance(school_id=school_class.school_id,
+                                               user_id=user.id, agreement=agreement.key,
+                                               version=agreement.version))
+        pupils.append(pupil)
+    db.session.flush()
+    return pupils

@@ -157,18 +157,14 @@ def bench_class(tmp: Path) -> dict:
 
     from app import create_app
     from app.db import db, utcnow
-    from app.models import LessonProgress, Pupil, SchoolClass, User
+    from app.demo import add_pupils
+    from app.models import LessonProgress, Pupil, SchoolClass
 
     url = build_database(tmp)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
     with app.app_context():
         klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
-        for i in range(22):
-            user = User(school_id=klass.school_id, kind="pupil", display_name=f"B{i}")
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Pupil(school_id=klass.school_id, user_id=user.id, first_name=f"B{i}",
-                                 surname_initial="Z", year_group=5, class_id=klass.id))
+        add_pupils(klass, 22, "Bench")
         db.session.flush()
         pupils = list(db.session.scalars(select(Pupil).where(Pupil.class_id == klass.id)))
         lessons = app.extensions["catalogue"].by_band["ks2"]
@@ -214,22 +210,14 @@ def bench_worry(tmp: Path) -> dict:
     from app import create_app
     from app.auth.service import hash_password
     from app.db import db
-    from app.models import AgreementAcceptance, Pupil, SchoolClass, User
+    from app.demo import add_pupils
+    from app.models import SchoolClass
 
     url = build_database(tmp)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
     with app.app_context():
         klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
-        shared = hash_password("bench-pass")
-        for i in range(50):
-            user = User(school_id=klass.school_id, kind="pupil", username=f"bench{i}",
-                        display_name=f"B{i}", password_hash=shared)
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Pupil(school_id=klass.school_id, user_id=user.id, first_name=f"B{i}",
-                                 surname_initial="Z", year_group=5, class_id=klass.id))
-            db.session.add(AgreementAcceptance(school_id=klass.school_id, user_id=user.id,
-                                               agreement="pupil-ks2", version=1))
+        add_pupils(klass, 50, "bench", hash_password("bench-pass"), accepted=True)
         db.session.commit()
     env = {"DATABASE_URL": url, "FLASK_SECRET_KEY": "bench-secret"}
     with gunicorn("app:create_app()", env, workers=2, threads=8) as port:

@@ -239,13 +239,10 @@ def test_class_progress_uses_a_fixed_number_of_queries(app, client):
     client.get(f"/staff/classes/{cid}")  # warm-up: the first page checks the agreement
     small = count_queries()
     with app.app_context():
-        from app.demo import DemoSummary, _pupil
-        from app.models import School, SchoolClass
+        from app.demo import add_pupils
+        from app.models import SchoolClass
 
-        school = db.session.scalar(select(School))
-        klass = db.session.get(SchoolClass, cid)
-        for i in range(22):
-            _pupil(DemoSummary(), school, klass, f"Extra{i}", "Z")
+        add_pupils(db.session.get(SchoolClass, cid), 22, "Extra")
         db.session.commit()
     assert count_queries() == small
     html = client.get(f"/staff/classes/{cid}").get_data(as_text=True)

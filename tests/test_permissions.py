@@ -73,7 +73,8 @@ def urls(app) -> dict[str, str]:
         y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
         sam = db.session.scalar(select(Pupil.id).where(Pupil.first_name == "Sam"))
     values = {"slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
-              "pupil_id": sam, "filename": "css/app.css", "worry_id": worry_id, "block_id": "lower-ks2"}
+              "pupil_id": sam, "filename": "css/app.css", "worry_id": worry_id,
+              "block_id": "lower-ks2"}
     out = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or "GET" not in rule.methods:

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from app.auth.service import hash_password
 from app.db import db
-from app.models import AgreementAcceptance, Pupil, SchoolClass, User, Worry
+from app.demo import add_pupils
+from app.models import SchoolClass, Worry
 
 PUPILS = 50
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -38,17 +39,7 @@ class Browser:
 def test_fifty_worries_at_once_are_all_stored_exactly_once(live_app):
     with live_app.app_context():
         klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
-        shared_hash = hash_password("load-test-pass")
-        for i in range(PUPILS):
-            user = User(school_id=klass.school_id, kind="pupil", username=f"load{i}",
-                        display_name=f"Load {i}", password_hash=shared_hash)
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Pupil(school_id=klass.school_id, user_id=user.id,
-                                 first_name=f"Load{i}", surname_initial="T", year_group=5,
-                                 class_id=klass.id))
-            db.session.add(AgreementAcceptance(school_id=klass.school_id, user_id=user.id,
-                                               agreement="pupil-ks2", version=1))
+        add_pupils(klass, PUPILS, "load", hash_password("load-test-pass"), accepted=True)
         db.session.commit()
 
     base = live_app.config["LIVE_URL"]
