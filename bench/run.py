@@ -1,7 +1,7 @@
 """Benchmarks against the budgets in DESIGN.md section 7. Not part of the test run.
 
     .venv/bin/python -m bench.run            # all, results printed and written to bench/results/
-    .venv/bin/python -m bench.run weight     # one of: throughput, class, worry, weight
+    .venv/bin/python -m bench.run weight     # one of: throughput, class, worry, weight, trust
 
 Each benchmark builds its own demo database in a temporary folder and serves the app with
 gunicorn on loopback, so the numbers come from the same server a school would run.
@@ -279,8 +279,120 @@ def bench_weight(tmp: Path) -> dict:
     return {**out, "budget": "< 100 KB HTML+CSS+JS", "pass": worst < 100_000}
 
 
+def _page_times(app, username: str, password: str, paths: list[str], n: int = 150) -> dict:
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"csrf_token": TOKEN.search(page).group(1),
+                                "username": username, "password": password})
+    page = client.get("/agreement").get_data(as_text=True)
+    if TOKEN.search(page):
+        client.post("/agreement", data={"csrf_token": TOKEN.search(page).group(1)})
+    out = {}
+    for path in paths:
+        for _ in range(30):  # warm caches first, so both databases are compared fairly
+            client.get(path)
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            assert client.get(path).status_code == 200
+            times.append((time.perf_counter() - start) * 1000)
+        out[path] = round(statistics.quantiles(times, n=20)[-1], 2)
+    return out
+
+
+def bench_trust(tmp: Path) -> dict:
+    """A whole trust in one database (20 schools, 20,000 pupils, 2 million quiz answers):
+    the class page and the pupil's home stay within 2x of a one-school database."""
+    sys.path.insert(0, str(REPO))
+    import random
+
+    from sqlalchemy import insert, select
+
+    from app import create_app
+    from app.auth.service import hash_password
+    from app.db import db, utcnow
+    from app.models import (
+        ClassTeacher,
+        LessonProgress,
+        Pupil,
+        QuizAnswer,
+        School,
+        SchoolClass,
+        User,
+    )
+
+    url = build_database(tmp)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
+    with app.app_context():
+        y5 = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
+        paths = [f"/staff/classes/{y5.id}"]
+    before_teacher = _page_times(app, "teacher", "demo-teacher-pass", paths)
+    before_pupil = _page_times(app, "pupil", "demo-pupil-pass", ["/learn/"])
+
+    rng = random.Random(7)
+    lessons = app.extensions["catalogue"].by_band["ks2"]
+    now = utcnow()
+    with app.app_context():
+        pw = hash_password("unused-password")
+        pupil_total = answers_total = 0
+        for s in range(20):
+            school = School(name=f"Trust school {s}", slug=f"trust-{s}")
+            db.session.add(school)
+            db.session.flush()
+            teacher = User(school_id=school.id, kind="staff", username=f"t{s}",
+                           display_name="T", password_hash=pw)
+            db.session.add(teacher)
+            db.session.flush()
+            for c in range(34):
+                year = 1 + c % 6
+                klass = SchoolClass(school_id=school.id, name=f"Class {c}", year_group=year)
+                db.session.add(klass)
+                db.session.flush()
+                db.session.add(ClassTeacher(class_id=klass.id, user_id=teacher.id))
+                users = [{"school_id": school.id, "kind": "pupil", "display_name": "P",
+                          "enabled": True, "failed_logins": 0, "created_at": now}
+                         for _ in range(30)]
+                ids = db.session.scalars(insert(User).returning(User.id), users).all()
+                pupil_ids = db.session.scalars(insert(Pupil).returning(Pupil.id), [
+                    {"school_id": school.id, "user_id": uid, "first_name": f"P{uid}",
+                     "surname_initial": "T", "year_group": year, "class_id": klass.id,
+                     "status": "active", "created_at": now} for uid in ids]).all()
+                pupil_total += len(pupil_ids)
+                progress, answers = [], []
+                for pid in pupil_ids:
+                    for lesson in lessons[:10]:
+                        progress.append({"school_id": school.id, "pupil_id": pid,
+                                         "lesson_slug": lesson.slug, "step_reached": 5,
+                                         "current": lesson.positions[5], "started_at": now,
+                                         "updated_at": now})
+                        for q in lesson.quiz.questions:
+                            for attempt in (1, 2):  # a wrong try, then the right one
+                                answers.append({"school_id": school.id, "pupil_id": pid,
+                                                "lesson_slug": lesson.slug,
+                                                "quiz_slug": lesson.quiz.slug,
+                                                "question_id": q.id, "answer": {"option": "a"},
+                                                "correct": attempt == 2 or rng.random() < .3,
+                                                "attempt": attempt, "created_at": now})
+                db.session.execute(insert(LessonProgress), progress)
+                db.session.execute(insert(QuizAnswer), answers)
+                answers_total += len(answers)
+            db.session.commit()
+    after_teacher = _page_times(app, "teacher", "demo-teacher-pass", paths)
+    after_pupil = _page_times(app, "pupil", "demo-pupil-pass", ["/learn/"])
+    ratios = {
+        "class page": round(after_teacher[paths[0]] / before_teacher[paths[0]], 2),
+        "pupil home": round(after_pupil["/learn/"] / before_pupil["/learn/"], 2),
+    }
+    return {"pupils_added": pupil_total, "answers_added": answers_total,
+            "p95_ms_one_school": {"class page": before_teacher[paths[0]],
+                                  "pupil home": before_pupil["/learn/"]},
+            "p95_ms_trust": {"class page": after_teacher[paths[0]],
+                             "pupil home": after_pupil["/learn/"]},
+            "ratio": ratios, "budget": "within 2x", "pass": max(ratios.values()) <= 2}
+
+
 BENCHES = {"throughput": bench_throughput, "class": bench_class, "worry": bench_worry,
-           "weight": bench_weight}
+           "weight": bench_weight, "trust": bench_trust}
 
 
 def main(names: list[str]) -> int:
