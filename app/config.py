@@ -24,7 +24,9 @@ def defaults(app: Flask) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a school day from sign-in
+        # The signed session cookie is only re-sent when it changes, not on every page.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
