@@ -282,3 +282,23 @@ def test_no_pressure_no_leaderboards_streaks_or_timers(pupil_client, url):
     html = pupil_client.get(url).get_data(as_text=True).lower()
     for word in ("leaderboard", "streak", "timer", "countdown", "rank"):
         assert word not in html
+
+
+def test_progress_and_answers_from_an_older_version_of_a_lesson_do_not_break(app, pupil_client):
+    """Content may be rewritten after pupils started: old positions and answers are handled."""
+    c = pupil_client
+    submit(c, f"{KS2}/step/intro")
+    with app.app_context():
+        pupil = db.session.scalar(select(Pupil).join(User).where(User.username == "pupil"))
+        row = db.session.scalar(select(LessonProgress).where(
+            LessonProgress.pupil_id == pupil.id))
+        row.current = "step:a-step-that-was-removed"
+        row.step_reached = 99
+        db.session.add(QuizAnswer(school_id=pupil.school_id, pupil_id=pupil.id,
+                                  lesson_slug="fixture-passwords", quiz_slug="fixture-passwords",
+                                  question_id="order", answer={"order": [7, 8]}, correct=False))
+        db.session.commit()
+        answer_id = db.session.scalar(select(QuizAnswer.id))
+    assert c.get(f"{KS2}/").location.endswith("/step/intro")
+    page = c.get(f"{KS2}/quiz/order?answer={answer_id}")
+    assert page.status_code == 200 and "Not quite." in page.get_data(as_text=True)

@@ -131,3 +131,32 @@ def test_staff_of_another_school_cannot_see_this_school(app, client):
     sign_in(client, "otherhead", "other-pass-123")
     assert client.get(f"/staff/classes/{y5_id}").status_code == 404
     assert "Year 5 Kestrels" not in client.get("/staff/").get_data(as_text=True)
+
+
+JUNK = [
+    {},
+    {"choice": "zz", "answer": "<script>", "kind": "x" * 500, "step": "9", "talk": "maybe",
+     "entry": "delete", "status": "gone", "urgency": "now", "corrects": "-1",
+     "pos-0": "abc", "item-a": "nowhere", "school_class": "not-a-number", "pupil": "99999",
+     "occurred_at": "yesterday-ish", "text_size": "huge", "picture": "../../etc/passwd",
+     "token": "short", "from": "//evil.example", "action": "off"},
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_malformed_posts_to_every_form_never_cause_a_server_error(app, role):
+    from .helpers import csrf_from
+
+    client = app.test_client()
+    if role != "anonymous":
+        sign_in(client, role)
+    token = csrf_from(client.get("/login" if role == "anonymous" else "/",
+                                 follow_redirects=True).get_data(as_text=True))
+    gets = urls(app)
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        url = gets.get(rule.endpoint) or rule.rule
+        for data in JUNK:
+            response = client.post(url, data={"csrf_token": token, **data})
+            assert response.status_code < 500, (role, url, data, response.status_code)

@@ -55,6 +55,8 @@ def lesson(slug: str):
     row = progress.progress_for(current_user.pupil, lesson)
     if row is None or row.completed_at is not None and request.args.get("again"):
         return _go(lesson, lesson.positions[0])
+    if row.current not in lesson.positions:  # the lesson was rewritten since: start again
+        return _go(lesson, lesson.positions[0])
     return _go(lesson, row.current)
 
 
@@ -142,7 +144,7 @@ def question(slug: str, qid: str):
         if answer is None or answer.pupil_id != pupil.id or answer.question_id != qid \
                 or answer.lesson_slug != slug:
             answer = None
-    feedback = mark(question, _as_form(question, answer.answer)).feedback if answer else []
+    feedback = _feedback_for(question, answer.answer) if answer else []
     nxt = progress.next_after_question(lesson, qid)
     show_next = answer is not None and (answer.correct or answer.attempt >= RETRIES_BEFORE_ANSWER)
     keys = {
@@ -158,6 +160,14 @@ def question(slug: str, qid: str):
         right_answer=right_answer(question) if answer and not answer.correct and show_next
         else None,
     ), (400 if error else 200)
+
+
+def _feedback_for(question, stored: dict) -> list[str]:
+    """Feedback for a stored answer; none if the question has changed since it was given."""
+    try:
+        return mark(question, _as_form(question, stored)).feedback
+    except (AnswerError, KeyError, TypeError, ValueError):
+        return []
 
 
 def _as_form(question, stored: dict) -> dict:
