@@ -285,3 +285,30 @@ def test_sign_out(client):
     sign_in(client, "pupil")
     submit(client, "/logout", page="/learn/")
     assert client.get("/learn/").status_code == 302
+
+
+def test_teacher_sees_and_renews_sign_in_pictures_for_own_class_only(app):
+    teacher2 = app.test_client()
+    sign_in(teacher2, "teacher2")
+    pupil = sam(app)
+    url = f"/staff/classes/{pupil.class_id}/pictures"
+    page = teacher2.get(url).get_data(as_text=True)
+    assert "Sam K." in page and page.index("cat.svg") < page.index("sun.svg") < page.index(
+        "tree.svg")
+    other = app.test_client()
+    sign_in(other, "teacher")  # Year 5 teacher
+    assert other.get(url).status_code == 404
+    assert submit(other, f"{url}/{pupil.id}", page="/staff/").status_code == 404
+    # a locked pupil gets new pictures and is unlocked
+    with app.app_context():
+        user = db.session.get(Pupil, pupil.id).user
+        user.locked_until = utcnow() + timedelta(minutes=10)
+        db.session.commit()
+    renewed = submit(teacher2, f"{url}/{pupil.id}", page=url)
+    assert renewed.status_code == 302
+    with app.app_context():
+        fresh = db.session.get(Pupil, pupil.id)
+        assert fresh.picture_code != "cat,sun,tree" and fresh.user.locked_until is None
+        code = fresh.picture_code.split(",")
+    device = enable_device(app)
+    assert tap(device, pupil.id, code).location == "/learn/"

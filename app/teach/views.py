@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..auth.forms import EmptyForm
 from ..db import db
-from ..models import SchoolClass
+from ..models import Pupil, SchoolClass
 from ..permissions import may_manage_class, require, visible_classes
 from . import bp
 from .course import (
@@ -15,6 +16,7 @@ from .course import (
     topic_rows,
     years_label,
 )
+from .pupils import give_new_picture_code, picture_pupils
 from .reports import class_grid
 
 bp.add_app_template_filter(years_label, "years_label")
@@ -56,3 +58,32 @@ def lesson_notes(slug: str):
         abort(404)
     return render_template("teach/lesson_notes.html", lesson=lesson,
                            phases=phases_of(lesson), questions=notes_questions(lesson))
+
+
+def _class_or_404(class_id: int) -> SchoolClass:
+    school_class = db.session.get(SchoolClass, class_id)
+    if not may_manage_class(current_user, school_class):
+        abort(404)
+    return school_class
+
+
+@bp.route("/classes/<int:class_id>/pictures")
+@require("teach")
+def picture_cards(class_id: int):
+    """Each pupil's three sign-in pictures, to tell them or print as cards (KS1 classes)."""
+    school_class = _class_or_404(class_id)
+    return render_template("teach/picture_cards.html", school_class=school_class,
+                           pupils=picture_pupils(school_class), form=EmptyForm())
+
+
+@bp.route("/classes/<int:class_id>/pictures/<int:pupil_id>", methods=["POST"])
+@require("teach")
+def new_picture_code(class_id: int, pupil_id: int):
+    school_class = _class_or_404(class_id)
+    pupil = db.session.get(Pupil, pupil_id)
+    if pupil is None or pupil.class_id != school_class.id or not EmptyForm().validate_on_submit():
+        abort(404)
+    give_new_picture_code(pupil)
+    flash(f"{pupil.short_name} has new sign-in pictures. The old ones no longer work.",
+          "success")
+    return redirect(url_for("teach.picture_cards", class_id=school_class.id))

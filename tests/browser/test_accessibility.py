@@ -142,6 +142,8 @@ def test_ks1_pupil_pages(make_page, real_app, size):
         cid = db.session.scalar(select(SchoolClass.id).where(SchoolClass.year_group == 2))
     page.get_by_label("Class for picture sign-in on this device").select_option(str(cid))
     page.get_by_role("button", name="Turn on picture sign-in").click()
+    page.goto(f"/staff/classes/{cid}/pictures")
+    check(page, "sign-in picture cards")
     page.get_by_role("button", name="Sign out").click()
     check(page, "sign-in with picture option")
     page.get_by_role("link", name="Tap here to sign in with pictures").click()
