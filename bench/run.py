@@ -112,6 +112,15 @@ class Session:
             self.request("POST", "/agreement", {"csrf_token": match.group(1)})
 
 
+def demo_app(tmp: Path):
+    """A built, seeded demo database and an app on it (in this process)."""
+    sys.path.insert(0, str(REPO))
+    from app import create_app
+
+    url = build_database(tmp)
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"}), url
+
+
 def hammer(port: int, path: str, seconds: float, clients: int, session_cookies=None) -> float:
     """Requests per second from ``clients`` keep-alive connections over ``seconds``."""
     counts = [0] * clients
@@ -152,16 +161,13 @@ def bench_throughput(tmp: Path) -> dict:
 
 def bench_class(tmp: Path) -> dict:
     """Class progress page for 30 pupils x every lesson: queries and p95 latency."""
-    sys.path.insert(0, str(REPO))
+    app, _ = demo_app(tmp)
     from sqlalchemy import event, select
 
-    from app import create_app
     from app.db import db, utcnow
     from app.demo import add_pupils
     from app.models import LessonProgress, Pupil, SchoolClass
 
-    url = build_database(tmp)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
     with app.app_context():
         klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
         add_pupils(klass, 22, "Bench")
@@ -204,17 +210,14 @@ def bench_class(tmp: Path) -> dict:
 
 def bench_worry(tmp: Path) -> dict:
     """50 pupils submit a worry at the same moment through gunicorn: p99 latency, none lost."""
-    sys.path.insert(0, str(REPO))
-    from sqlalchemy import create_engine, func, select, text
+    app, url = demo_app(tmp)
+    from sqlalchemy import create_engine, select, text
 
-    from app import create_app
     from app.auth.service import hash_password
     from app.db import db
     from app.demo import add_pupils
     from app.models import SchoolClass
 
-    url = build_database(tmp)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
     with app.app_context():
         klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
         add_pupils(klass, 50, "bench", hash_password("bench-pass"), accepted=True)
@@ -250,7 +253,6 @@ def bench_worry(tmp: Path) -> dict:
         stored = conn.execute(text("SELECT count(*) FROM worries")).scalar()
     latencies.sort()
     p99 = latencies[-1] if len(latencies) < 100 else statistics.quantiles(latencies, n=100)[-1]
-    del func
     return {"submitted": 50, "stored": stored, "all_302": all(s == 302 for s in statuses),
             "p99_ms": round(p99, 1), "median_ms": round(statistics.median(latencies), 1),
             "budget": "p99 < 100 ms, none lost", "pass": stored == 50 and p99 < 100}
@@ -303,12 +305,11 @@ def _page_times(app, username: str, password: str, paths: list[str], n: int = 15
 def bench_trust(tmp: Path) -> dict:
     """A whole trust in one database (20 schools, 20,000 pupils, 2 million quiz answers):
     the class page and the pupil's home stay within 2x of a one-school database."""
-    sys.path.insert(0, str(REPO))
     import random
 
+    app, _ = demo_app(tmp)
     from sqlalchemy import insert, select
 
-    from app import create_app
     from app.auth.service import hash_password
     from app.db import db, utcnow
     from app.models import (
@@ -321,8 +322,6 @@ def bench_trust(tmp: Path) -> dict:
         User,
     )
 
-    url = build_database(tmp)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
     with app.app_context():
         y5 = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
         paths = [f"/staff/classes/{y5.id}"]
