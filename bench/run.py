@@ -401,8 +401,9 @@ def main(names: list[str]) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             results[name] = BENCHES[name](Path(tmp))
         print(name, json.dumps(results[name]))
-    stamp = time.strftime("%Y-%m-%d")
-    (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
+    path = RESULTS / f"{time.strftime('%Y-%m-%d')}.json"
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**saved, **results}, indent=2) + "\n")  # keep other benches
     return 0 if all(r.get("pass") for r in results.values()) else 1
 
 
