@@ -7,7 +7,7 @@ Nothing half-loads: if any problem is found, no catalogue is built.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -387,8 +387,8 @@ def _check_picture(fc: FileChecker, d: LineDict, key: str, alt_key: str, where: 
 
 
 def _check_lesson(data: LineDict, rel: str, expected_slug: str, expected_band: str,
-                  image_dir: Path, problems: list[Problem]) -> tuple[dict, list] | None:
-    """Check one lesson file; return its fields (quiz not yet attached) and the tags it uses."""
+                  image_dir: Path, problems: list[Problem]) -> dict | None:
+    """Check one lesson file; return its fields (the quiz is attached by the caller)."""
     fc = FileChecker(rel, problems)
     fc.fields(data, "", LESSON_REQUIRED, LESSON_OPTIONAL)
     slug = fc.slug(data, "slug", "")
@@ -519,18 +519,15 @@ def _check_lesson(data: LineDict, rel: str, expected_slug: str, expected_band: s
 
     # step targets and reachability
     known = set(step_ids)
-    real_tags = []
     for tag, line, where in tags_used:
         if tag.startswith("@next:"):
             target = tag[6:]
             if target != "quiz" and target not in known:
                 problems.append(Problem(rel, line, where, f"'next' points to missing step "
                                         f"'{target}'"))
-        else:
-            real_tags.append((tag, line, where))
-            if misconceptions and tag not in misconceptions:
-                problems.append(Problem(rel, line, where, f"misconception '{tag}' is not "
-                                        "declared in 'misconceptions'"))
+        elif misconceptions and tag not in misconceptions:
+            problems.append(Problem(rel, line, where, f"misconception '{tag}' is not "
+                                    "declared in 'misconceptions'"))
     if fc.ok and steps:
         reached = _reachable(steps)
         for s in steps:
@@ -551,7 +548,7 @@ def _check_lesson(data: LineDict, rel: str, expected_slug: str, expected_band: s
     if not fc.ok:
         return None
     return {"fields": fields, "quiz": quiz_slug, "quiz_line": _line_of(data, "quiz"),
-            "order_line": _line_of(data, "order"), "misconceptions": misconceptions}, real_tags
+            "order_line": _line_of(data, "order"), "misconceptions": misconceptions}
 
 
 def following(steps: tuple[Step, ...] | list[Step], step: Step) -> str:
@@ -593,7 +590,7 @@ def load_catalogue(root: Path | str, image_dir: Path | str | None = None) -> Cat
     image_dir = Path(image_dir) if image_dir else root / "static" / "img" / "lessons"
     problems: list[Problem] = []
     quizzes: dict[str, RawQuiz] = {}
-    lessons: list[tuple[dict, list, str]] = []
+    lessons: list[tuple[dict, str]] = []
     referenced: set[str] = set()  # quizzes named by any lesson file, valid or not
     quiz_files: dict[str, set[str]] = {band: set() for band in BANDS}
 
@@ -620,12 +617,12 @@ def load_catalogue(root: Path | str, image_dir: Path | str | None = None) -> Cat
                 referenced.add(data["quiz"])
             checked = _check_lesson(data, rel, path.stem, band, image_dir, problems)
             if checked is not None:
-                lessons.append((checked[0], checked[1], rel))
+                lessons.append((checked, rel))
 
     built: dict[str, Lesson] = {}
     used_quizzes: dict[str, str] = {}
     orders: dict[tuple[str, int], str] = {}
-    for info, _tags, rel in lessons:
+    for info, rel in lessons:
         f = info["fields"]
         if f["slug"] in built:
             problems.append(Problem(rel, 1, "", f"duplicate slug '{f['slug']}' (also in "
@@ -673,4 +670,4 @@ def load_catalogue(root: Path | str, image_dir: Path | str | None = None) -> Cat
     return Catalogue(lessons=dict(sorted(built.items())), by_band=by_band)
 
 
-__all__ = ["ContentError", "Problem", "load_catalogue", "following", "replace"]
+__all__ = ["ContentError", "Problem", "load_catalogue", "following"]

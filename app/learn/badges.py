@@ -1,17 +1,18 @@
 """Celebration without pressure: a badge per finished lesson and a certificate per finished
-block (a phase of the course). No scores against other children, no streaks, no timers."""
+phase of the course. No scores against other children, no streaks, no timers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..content.model import Catalogue, Lesson
+from ..content.phases import PHASES, phases_of
 
-BLOCKS = (
-    ("ks1", "ks1", (1, 2), "Safe and kind online", "Key Stage 1"),
-    ("lower-ks2", "ks2", (3, 4), "Smart and safe online", "Years 3 and 4"),
-    ("upper-ks2", "ks2", (5, 6), "Confident and resilient online", "Years 5 and 6"),
-)
+CERTIFICATE_TITLES = {
+    "ks1": "Safe and kind online",
+    "lower-ks2": "Smart and safe online",
+    "upper-ks2": "Confident and resilient online",
+}
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,15 @@ class BlockProgress:
 
 
 def blocks_for(catalogue: Catalogue, band: str) -> list[Block]:
+    """The phases of the pupil's band that have lessons, each a set with a certificate."""
     out = []
-    for block_id, block_band, years, title, label in BLOCKS:
-        if block_band != band:
+    for phase in PHASES:
+        if phase.band != band:
             continue
-        lessons = tuple(x for x in catalogue.by_band[band] if set(x.years) & set(years))
+        lessons = tuple(x for x in catalogue.by_band[band] if phase in phases_of(x))
         if lessons:
-            out.append(Block(block_id, band, title, label, lessons))
+            out.append(Block(phase.id, band, CERTIFICATE_TITLES[phase.id], phase.years_label,
+                             lessons))
     return out
 
 

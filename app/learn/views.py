@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..auth.forms import EmptyForm
 from ..content.model import Lesson
 from ..db import db
 from ..models import QuizAnswer
@@ -26,12 +27,7 @@ def _lesson(slug: str) -> Lesson:
 
 
 def _go(lesson: Lesson, position: str):
-    if position == "done":
-        return redirect(url_for("learn.done", slug=lesson.slug))
-    kind, _, ident = position.partition(":")
-    if kind == "quiz":
-        return redirect(url_for("learn.question", slug=lesson.slug, qid=ident))
-    return redirect(url_for("learn.step", slug=lesson.slug, step_id=ident))
+    return redirect(_url_for_position(lesson, position))
 
 
 def _bar(lesson: Lesson, position: str) -> dict:
@@ -74,8 +70,6 @@ def step(slug: str, step_id: str):
         return redirect(url_for("learn.lesson", slug=slug))
     error = None
     if request.method == "POST":
-        from ..auth.forms import EmptyForm
-
         if not EmptyForm().validate_on_submit():
             abort(400)
         if step.type == "story":
@@ -123,8 +117,6 @@ def question(slug: str, qid: str):
         return redirect(url_for("learn.lesson", slug=slug))
     error, given = None, {}
     if request.method == "POST":
-        from ..auth.forms import EmptyForm
-
         if not EmptyForm().validate_on_submit():
             abort(400)
         try:

@@ -155,10 +155,6 @@ class AgreementAcceptance(Base):
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def pupil_band(year_group: int) -> str:
-    return band_for_year(year_group)
-
-
 TEXT_SIZES = {"normal": "Normal", "large": "Large", "larger": "Extra large"}
 FONTS = {"standard": "Standard", "dyslexic": "Dyslexia-friendly (OpenDyslexic)"}
 OVERLAYS = {"none": "No tint", "yellow": "Yellow", "blue": "Blue", "green": "Green",
