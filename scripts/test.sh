@@ -23,8 +23,18 @@ echo "== Tests on SQLite (with real-browser tests) =="
 .venv/bin/python -m pytest "$@"
 
 echo "== Tests on PostgreSQL =="
-pgdir=$(mktemp -d /tmp/drp-pg.XXXXXX)
-port=${PG_TEST_PORT:-55432}
-url=$(scripts/pg.sh start "$pgdir" "$port")
+# A free loopback port, chosen now: a fixed one can be taken by a passing client socket.
+free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+url=""
+for attempt in 1 2 3 4 5; do
+  pgdir=$(mktemp -d /tmp/drp-pg.XXXXXX)
+  if url=$(scripts/pg.sh start "$pgdir" "${PG_TEST_PORT:-$(free_port)}"); then
+    break
+  fi
+  echo "PostgreSQL did not start (attempt $attempt); retrying on another port" >&2
+  rm -rf "$pgdir"
+  url=""
+done
+[ -n "$url" ] || { echo "could not start PostgreSQL for the tests" >&2; exit 1; }
 trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 TEST_DATABASE_URL="$url" .venv/bin/python -m pytest -m "not browser" "$@"
