@@ -71,7 +71,7 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.goto("/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def tour_lesson(page: Page, check: Checker, lesson, label: str) -> None:
@@ -89,19 +89,19 @@ def tour_lesson(page: Page, check: Checker, lesson, label: str) -> None:
             if step.type == "story":
                 if step.index == 0:
                     check(page, f"{label} story step")
-                page.get_by_role("button", name="Next").click()
+                page.get_by_role("button", name="Next", exact=True).click()
                 continue
             check(page, f"{label} scenario")
             weak = next(c for c in step.choices if not c.safe)
             page.get_by_role("button", name=weak.text, exact=True).click()
             check(page, f"{label} scenario feedback")
             if weak.next:
-                page.get_by_role("link", name="Next").click()
+                page.get_by_role("link", name="Next", exact=True).click()
                 continue
-            page.get_by_role("link", name="Try again").click()
+            page.get_by_role("link", name="Try again", exact=True).click()
             safe = next(c for c in step.choices if c.safe)
             page.get_by_role("button", name=safe.text, exact=True).click()
-            page.get_by_role("link", name="Next").click()
+            page.get_by_role("link", name="Next", exact=True).click()
             continue
         question = lesson.quiz.question(url.rsplit("/", 1)[1].split("?")[0])
         first_of_type = question.type not in seen_types
@@ -110,14 +110,14 @@ def tour_lesson(page: Page, check: Checker, lesson, label: str) -> None:
             check(page, f"{label} {question.type} question")
             answer(page, question, right=False)
             check(page, f"{label} {question.type} feedback")
-            page.get_by_role("link", name="Try again").click()
+            page.get_by_role("link", name="Try again", exact=True).click()
         answer(page, question, right=True)
         page.locator(".step-actions a.button-big").last.click()  # "Next question" or "Finish"
     raise AssertionError("lesson did not finish")
 
 
 def tour_worry(page: Page, check: Checker) -> None:
-    page.get_by_role("link", name="Report a worry").click()
+    page.get_by_role("link", name="Report a worry", exact=True).click()
     check(page, "worry step 1")
     page.get_by_role("button", name="Someone was unkind", exact=True).click()
     check(page, "worry step 2")
@@ -136,24 +136,24 @@ def test_ks1_pupil_pages(make_page, real_app, size):
     page = make_page(*SIZES[size])
     check = Checker(size, pupil=True)
     sign_in(page, "teacher2", "demo-teacher-pass")
-    page.get_by_role("button", name="I agree").click()
+    page.get_by_role("button", name="I agree", exact=True).click()
     page.goto("/device")
     with real_app.app_context():
         cid = db.session.scalar(select(SchoolClass.id).where(SchoolClass.year_group == 2))
     page.get_by_label("Class for picture sign-in on this device").select_option(str(cid))
-    page.get_by_role("button", name="Turn on picture sign-in").click()
+    page.get_by_role("button", name="Turn on picture sign-in", exact=True).click()
     page.goto(f"/staff/classes/{cid}/pictures")
     check(page, "sign-in picture cards")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     check(page, "sign-in with picture option")
-    page.get_by_role("link", name="Tap here to sign in with pictures").click()
+    page.get_by_role("link", name="Tap here to sign in with pictures", exact=True).click()
     check(page, "picture names")
-    page.get_by_role("link", name="Sam K.").click()
+    page.get_by_role("link", name="Sam K.", exact=True).click()
     check(page, "picture grid")
     for picture in ("cat", "sun", "tree"):
         page.get_by_role("button", name=picture, exact=True).click()
     check(page, "KS1 agreement")
-    page.get_by_role("button", name="I will do my best").click()
+    page.get_by_role("button", name="I will do my best", exact=True).click()
     check(page, "KS1 home")
     tour_lesson(page, check, real_app.extensions["catalogue"].by_band["ks1"][0], "KS1")
     tour_worry(page, check)
@@ -168,7 +168,7 @@ def test_ks2_pupil_pages_including_display_settings(make_page, real_app, size):
     check = Checker(size, pupil=True)
     sign_in(page, "pupil", "demo-pupil-pass")
     check(page, "KS2 agreement")
-    page.get_by_role("button", name="I agree").click()
+    page.get_by_role("button", name="I agree", exact=True).click()
     check(page, "KS2 home")
     lessons = real_app.extensions["catalogue"].by_band["ks2"]
     sorts = next(x for x in lessons if {"order", "sort"} <= {q.type for q in x.quiz.questions})
@@ -199,7 +199,7 @@ def test_ks2_pupil_pages_including_display_settings(make_page, real_app, size):
     page.get_by_label("Dyslexia-friendly (OpenDyslexic)").check()
     page.get_by_label("Yellow").check()
     page.get_by_label("High contrast (black and white)").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("body")).to_have_class(re.compile("contrast-high"))
     check(page, "settings saved (large, dyslexic font, tint, high contrast)")
     page.goto("/learn/")
@@ -219,7 +219,7 @@ def test_staff_and_parent_pages(make_page, real_app, size):
     teacher = make_page(*SIZES[size])
     sign_in(teacher, "teacher", "demo-teacher-pass")
     check(teacher, "staff agreement")
-    teacher.get_by_role("button", name="I agree").click()
+    teacher.get_by_role("button", name="I agree", exact=True).click()
     check(teacher, "teacher home")
     for label, url in (("class progress", f"/staff/classes/{y5}"), ("course", "/staff/course"),
                        ("teacher notes", f"/staff/lessons/{lesson.slug}"),
@@ -228,22 +228,22 @@ def test_staff_and_parent_pages(make_page, real_app, size):
         check(teacher, label)
     teacher.goto("/safeguarding/concern")
     check(teacher, "record a concern")
-    teacher.get_by_role("button", name="Send to the safeguarding lead").click()
+    teacher.get_by_role("button", name="Send to the safeguarding lead", exact=True).click()
     check(teacher, "record a concern with errors")
     teacher.get_by_label("Pupil").select_option(str(sam))
     teacher.get_by_label("What you saw or were told").fill("Upset after a video at break.")
-    teacher.get_by_role("button", name="Send to the safeguarding lead").click()
+    teacher.get_by_role("button", name="Send to the safeguarding lead", exact=True).click()
     check(teacher, "my concerns")
 
     lead = make_page(*SIZES[size])
     sign_in(lead, "dsl", "demo-dsl-pass")
-    lead.get_by_role("button", name="I agree").click()
+    lead.get_by_role("button", name="I agree", exact=True).click()
     check(lead, "lead home with badge")
     lead.goto("/safeguarding/")
     check(lead, "inbox")
     lead.get_by_role("link", name=re.compile("^New:")).first.click()
     check(lead, "worry record")
-    lead.get_by_role("button", name="Save urgency").click()
+    lead.get_by_role("button", name="Save urgency", exact=True).click()
     check(lead, "worry record with errors")
     for label, url in (("chronology", f"/safeguarding/pupils/{sam}"),
                        ("printable file", f"/safeguarding/pupils/{sam}/file"),
@@ -255,13 +255,13 @@ def test_staff_and_parent_pages(make_page, real_app, size):
 
     admin = make_page(*SIZES[size])
     sign_in(admin, "admin", "demo-admin-pass")
-    admin.get_by_role("button", name="I agree").click()
+    admin.get_by_role("button", name="I agree", exact=True).click()
     check(admin, "admin home")
 
     parent = make_page(*SIZES[size])
     sign_in(parent, "parent", "demo-parent-pass")
     check(parent, "parent agreement")
-    parent.get_by_role("button", name="I agree").click()
+    parent.get_by_role("button", name="I agree", exact=True).click()
     check(parent, "family home")
     parent.goto("/no-such-page")
     check(parent, "404 page")
@@ -269,6 +269,6 @@ def test_staff_and_parent_pages(make_page, real_app, size):
     anonymous = make_page(*SIZES[size])
     anonymous.goto("/login")
     check(anonymous, "sign in")
-    anonymous.get_by_role("button", name="Sign in").click()
+    anonymous.get_by_role("button", name="Sign in", exact=True).click()
     check(anonymous, "sign in with errors")
     check.assert_clean()

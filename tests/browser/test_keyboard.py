@@ -42,7 +42,7 @@ def test_keyboard_only_lesson_and_worry(make_page, real_app):
     page.keyboard.type("demo-pupil-pass")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    press(page, page.get_by_role("button", name="I agree"))
+    press(page, page.get_by_role("button", name="I agree", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Alex!")
 
     lesson = real_app.extensions["catalogue"].by_band["ks2"][0]
@@ -72,7 +72,7 @@ def test_keyboard_only_lesson_and_worry(make_page, real_app):
             for i, text in enumerate(q.items):
                 tab_to(page, page.get_by_label(text, exact=True))
                 page.keyboard.type(str(i + 1))
-            press(page, page.get_by_role("button", name="Check my answer"))
+            press(page, page.get_by_role("button", name="Check my answer", exact=True))
         else:
             labels = {g.id: g.label for g in q.groups}
             for item in q.sort_items:
@@ -86,12 +86,12 @@ def test_keyboard_only_lesson_and_worry(make_page, real_app):
                 page.keyboard.press("Space")
                 expect(group.get_by_label(labels[item.group])).to_be_checked()
                 assert radios.count() == len(q.groups)
-            press(page, page.get_by_role("button", name="Check my answer"))
+            press(page, page.get_by_role("button", name="Check my answer", exact=True))
         expect(page.get_by_role("status")).to_contain_text("That's right!")
         press(page, page.locator(".step-actions a.button-big").last)
     expect(page.get_by_role("heading", level=1)).to_contain_text("You finished")
 
-    press(page, page.get_by_role("link", name="Report a worry"))
+    press(page, page.get_by_role("link", name="Report a worry", exact=True))
     press(page, page.get_by_role("button", name="Someone asked for pictures or secrets",
                                  exact=True))
     tab_to(page, page.get_by_role("radio").first)
@@ -117,8 +117,8 @@ def test_text_spacing_override_breaks_nothing(make_page, real_app):
     page.goto("/login")
     page.get_by_label("Username").fill("pupil")
     page.get_by_label("Password").fill("demo-pupil-pass")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="I agree").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="I agree", exact=True).click()
     spacing = ("* { line-height: 1.5 !important; letter-spacing: 0.12em !important; "
                "word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }")
     lesson = real_app.extensions["catalogue"].by_band["ks2"][0]

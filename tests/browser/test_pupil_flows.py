@@ -17,18 +17,18 @@ def enable_pictures_and_sign_in_sam(page) -> None:
     page.goto("/login")
     page.get_by_label("Username").fill("teacher2")
     page.get_by_label("Password").fill("demo-teacher-pass")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="I agree").click()
-    page.get_by_role("link", name="Picture sign-in on this device").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="I agree", exact=True).click()
+    page.get_by_role("link", name="Picture sign-in on this device", exact=True).click()
     page.get_by_label("Class for picture sign-in on this device").select_option(
         label="Year 2 Robins")
-    page.get_by_role("button", name="Turn on picture sign-in").click()
+    page.get_by_role("button", name="Turn on picture sign-in", exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text("Year 2 Robins")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     # Sam taps his name and his three pictures
-    page.get_by_role("link", name="Tap here to sign in with pictures").click()
-    page.get_by_role("link", name="Sam K.").click()
+    page.get_by_role("link", name="Tap here to sign in with pictures", exact=True).click()
+    page.get_by_role("link", name="Sam K.", exact=True).click()
     for picture in ("cat", "sun", "tree"):
         page.get_by_role("button", name=picture, exact=True).tap()
 
@@ -39,7 +39,7 @@ def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesso
     page = make_page(javascript=javascript)
     enable_pictures_and_sign_in_sam(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("My promise for being online")
-    page.get_by_role("button", name="I will do my best").tap()
+    page.get_by_role("button", name="I will do my best", exact=True).tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Sam!")
 
     catalogue = real_app.extensions["catalogue"]
@@ -47,7 +47,7 @@ def test_ks1_pupil_signs_in_with_pictures_accepts_agreement_and_finishes_a_lesso
     page.get_by_role("link", name=lesson.title).click()
     scenario = next(s.id for s in lesson.steps if s.type == "scenario")
     walk(page, lesson, weak_first={scenario})
-    page.get_by_role("link", name="Back to my lessons").click()
+    page.get_by_role("link", name="Back to my lessons", exact=True).click()
     expect(page.locator(".lesson-card.is-done")).to_have_count(1)
 
     with real_app.app_context():
@@ -70,10 +70,10 @@ def test_ks2_pupil_answers_a_quiz_wrongly_then_rightly_and_answers_are_recorded(
     page.goto("/")
     page.get_by_label("Username").fill("pupil")
     page.get_by_label("Password").fill("demo-pupil-pass")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Our agreement for using the internet")
-    page.get_by_role("button", name="I agree").click()
+    page.get_by_role("button", name="I agree", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Alex!")
 
     lesson = real_app.extensions["catalogue"].by_band["ks2"][0]

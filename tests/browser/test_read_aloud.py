@@ -15,10 +15,10 @@ def test_read_it_to_me_buttons_for_ks1_and_honest_when_no_voice(make_page, real_
     enable_pictures_and_sign_in_sam(page)
     agreement_buttons = page.get_by_role("button", name=re.compile("^Read it to me"))
     expect(agreement_buttons).to_have_count(7)  # the title and each of the six lines
-    page.get_by_role("button", name="I will do my best").click()
+    page.get_by_role("button", name="I will do my best", exact=True).click()
     lesson = real_app.extensions["catalogue"].by_band["ks1"][0]
     page.goto(f"/learn/{lesson.slug}/")
-    story = page.get_by_role("button", name="Read it to me: the story")
+    story = page.get_by_role("button", name="Read it to me: the story", exact=True)
     expect(story).to_be_visible()
     story.click()
     voices = page.evaluate("() => window.speechSynthesis ? speechSynthesis.getVoices().length : 0")
@@ -42,7 +42,7 @@ def test_no_read_aloud_buttons_for_ks2_or_without_javascript(make_page):
     page.goto("/login")
     page.get_by_label("Username").fill("pupil")
     page.get_by_label("Password").fill("demo-pupil-pass")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("button", name=re.compile("^Read it to me"))).to_have_count(0)
     no_js = make_page(javascript=False)
     enable_pictures_and_sign_in_sam(no_js)

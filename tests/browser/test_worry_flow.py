@@ -16,7 +16,7 @@ def sign_in(page, username: str, password: str) -> None:
     page.goto("/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -24,20 +24,20 @@ def test_ks1_worry_with_pictures_then_the_lead_handles_it_and_the_audit_shows_it
         make_page, javascript, real_app):
     page = make_page(javascript=javascript)
     enable_pictures_and_sign_in_sam(page)
-    page.get_by_role("button", name="I will do my best").tap()
-    page.get_by_role("link", name="Report a worry").tap()
+    page.get_by_role("button", name="I will do my best", exact=True).tap()
+    page.get_by_role("link", name="Report a worry", exact=True).tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("What is your worry about?")
-    page.get_by_role("button", name="I saw something that upset me").tap()
+    page.get_by_role("button", name="I saw something that upset me", exact=True).tap()
     page.get_by_text("About me").tap()
     page.get_by_text("Scared").tap()
-    page.get_by_role("button", name="Next").tap()
+    page.get_by_role("button", name="Next", exact=True).tap()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Do you want to talk to a grown-up today?")
-    page.get_by_role("button", name="Yes, please").tap()
+    page.get_by_role("button", name="Yes, please", exact=True).tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you. Your worry was sent.")
     expect(page.get_by_text("Mrs Lindqvist will read it.")).to_be_visible()
     expect(page.get_by_text("0800 1111")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     with real_app.app_context():
         worry = db.session.scalar(select(Worry))
@@ -47,25 +47,25 @@ def test_ks1_worry_with_pictures_then_the_lead_handles_it_and_the_audit_shows_it
         assert worry.about_pupil_id == sam.id and worry.words is None
 
     sign_in(page, "dsl", "demo-dsl-pass")
-    page.get_by_role("button", name="I agree").click()
-    badge = page.get_by_role("link", name="Safeguarding inbox 1 unread")
+    page.get_by_role("button", name="I agree", exact=True).click()
+    badge = page.get_by_role("link", name="Safeguarding inbox 1 unread", exact=True)
     expect(badge).to_be_visible()
     badge.click()
-    page.get_by_role("link", name="New: I saw something that upset me").click()
+    page.get_by_role("link", name="New: I saw something that upset me", exact=True).click()
     expect(page.get_by_text("Marked as read")).to_be_visible()
     page.get_by_label("Action taken").select_option(label="Spoke with the child")
     page.get_by_label("Notes").fill("Talked with Sam and his grandad; video reported.")
-    page.get_by_role("button", name="Save action").click()
+    page.get_by_role("button", name="Save action", exact=True).click()
     expect(page.get_by_role("status").first).to_have_text("Saved to the record.")
     page.get_by_label("Status", exact=True).select_option("closed")
-    page.get_by_role("button", name="Save status").click()
+    page.get_by_role("button", name="Save status", exact=True).click()
     refusal = page.get_by_text("A closing note is required to close a worry.", exact=True)
     expect(refusal).to_be_visible()
     page.get_by_label("Note (required to close").fill("Resolved; family supported.")
-    page.get_by_role("button", name="Save status").click()
+    page.get_by_role("button", name="Save status", exact=True).click()
     expect(page.get_by_text("Status: Closed", exact=False).first).to_be_visible()
 
-    page.get_by_role("link", name="Audit log").click()
+    page.get_by_role("link", name="Audit log", exact=True).click()
     table = page.get_by_role("table")
     for text in ("listed 1 worries", "marked as read", "action recorded: Spoke with the child",
                  "status set to closed"):

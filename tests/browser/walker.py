@@ -23,14 +23,14 @@ def answer(page: Page, question: Question, right: bool = True) -> None:
         for i, text in enumerate(question.items):
             rank = i + 1 if right else n - i
             page.get_by_label(text, exact=True).select_option(str(rank))
-        page.get_by_role("button", name="Check my answer").click()
+        page.get_by_role("button", name="Check my answer", exact=True).click()
     else:
         labels = {g.id: g.label for g in question.groups}
         others = [g.id for g in question.groups]
         for item in question.sort_items:
             group = item.group if right else next(g for g in others if g != item.group)
             page.get_by_role("group", name=item.text).get_by_label(labels[group]).check()
-        page.get_by_role("button", name="Check my answer").click()
+        page.get_by_role("button", name="Check my answer", exact=True).click()
 
 
 def walk(page: Page, lesson: Lesson, wrong_first: set[str] = frozenset(),
@@ -53,21 +53,21 @@ def walk(page: Page, lesson: Lesson, wrong_first: set[str] = frozenset(),
                 page.get_by_role("button", name=weak.text, exact=True).click()
                 expect(page.get_by_role("status")).to_contain_text(weak.feedback)
                 if weak.next:
-                    page.get_by_role("link", name="Next").click()
+                    page.get_by_role("link", name="Next", exact=True).click()
                     weak_first = weak_first - {ident}
                     continue
-                page.get_by_role("link", name="Try again").click()
+                page.get_by_role("link", name="Try again", exact=True).click()
                 weak_first = weak_first - {ident}
             safe = next(c for c in step.choices if c.safe)
             page.get_by_role("button", name=safe.text, exact=True).click()
             expect(page.get_by_role("status")).to_contain_text("Good choice!")
-            page.get_by_role("link", name="Next").click()
+            page.get_by_role("link", name="Next", exact=True).click()
         else:
             question = lesson.quiz.question(ident)
             if ident in wrong_first:
                 answer(page, question, right=False)
                 expect(page.get_by_role("status")).to_contain_text("Not quite.")
-                page.get_by_role("link", name="Try again").click()
+                page.get_by_role("link", name="Try again", exact=True).click()
                 wrong_first = wrong_first - {ident}
             answer(page, question, right=True)
             expect(page.get_by_role("status")).to_contain_text("That's right!")
