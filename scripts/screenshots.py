@@ -112,6 +112,9 @@ def main() -> None:
         sign_in(page, "teacher", "demo-teacher-pass")
         page.goto(f"/staff/classes/{y5_id}")
         page.screenshot(path=OUT / "teacher-grid.png", full_page=True)
+        page.goto(f"/staff/lessons/adverts-and-pop-ups/letter?class_id={y5_id}")
+        page.emulate_media(media="print")
+        page.screenshot(path=OUT / "letter-home-print.png", full_page=True)
 
         page = browser.new_page(**tablet)
         sign_in(page, "dsl", "demo-dsl-pass")

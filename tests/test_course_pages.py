@@ -246,3 +246,90 @@ def test_a_malformed_topic_map_stops_the_app_saying_where(tmp_path, capsys):
     with pytest.raises(SystemExit, match="topics.yaml has 1 problem"):
         create_app(base_config(f"sqlite:///{tmp_path / 'unused.db'}", root))
     assert "lessons/topics.yaml:" in capsys.readouterr().err
+
+
+# --- letter home ----------------------------------------------------------------------------
+
+LETTER = "/staff/lessons/{slug}/letter"
+
+
+def class_id(app, name: str) -> int:
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.models import SchoolClass
+
+    with app.app_context():
+        return db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == name))
+
+
+def test_the_notes_offer_a_letter_from_each_of_the_teachers_classes_of_that_band(app, client):
+    sign_in(client, "teacher")
+    html = page(client, NOTES)
+    y5 = class_id(app, "Year 5 Kestrels")
+    assert f'href="/staff/lessons/fixture-passwords/letter?class_id={y5}"' in html
+    assert "Letter home from Year 5 Kestrels" in html
+    assert "Letter home from Year 2 Robins" not in html  # not the teacher's class
+    # the KS1 lesson: the Year 5 teacher has no class of that band
+    assert "Letter home from" not in page(client, "/staff/lessons/fixture-tell")
+
+
+def test_a_letter_home_from_a_class_carries_the_lesson_and_the_help_routes(app, client):
+    sign_in(client, "teacher")
+    y5 = class_id(app, "Year 5 Kestrels")
+    html = page(client, LETTER.format(slug="fixture-passwords") + f"?class_id={y5}")
+    text = text_of(html)
+    assert re.search(r'<body class="[^"]*printable', html) and "data-print" in html
+    assert "Demo Primary" in text and "Dear parents and carers," in text
+    assert "Year 5 Kestrels has just had an online safety lesson called “Strong passwords”" in text
+    assert "I can make a password from three random words." in text  # an "I can" statement
+    assert "Why is a pet's name easy to guess?" in text  # the discussion question
+    assert "Mrs Lindqvist" in text  # the school's safeguarding lead, by name
+    assert "Childline" in text and "0800 1111" in text  # KS2
+    assert "CEOP" not in text  # not a contact lesson
+    assert "call 999" in text
+    assert "Do not save, copy or forward a picture" in text
+    assert "With thanks, Mr Adeyemi Year 5 Kestrels" in text
+
+
+def test_a_ks1_letter_names_no_childline_and_needs_no_class(client):
+    sign_in(client, "teacher2")
+    text = text_of(page(client, LETTER.format(slug="fixture-tell")))
+    assert "Your child’s class has just had an online safety lesson" in text
+    assert "Childline" not in text and "CEOP" not in text
+    assert "call 999" in text
+
+
+def test_ceop_is_named_for_a_ks2_lesson_about_contact(fixture_catalogue):
+    import dataclasses
+    from datetime import date
+
+    from app.teach.letters import FamilyLetter
+
+    ks2 = fixture_catalogue.lesson("fixture-passwords")
+    about_contact = dataclasses.replace(ks2, four_cs=("contact",))
+    ks1 = fixture_catalogue.lesson("fixture-tell")
+    ks1_contact = dataclasses.replace(ks1, four_cs=("contact",))
+    make = lambda lesson: FamilyLetter(lesson, "School", None, "Teacher", "Lead",  # noqa: E731
+                                       date(2026, 12, 1))
+    assert make(about_contact).ceop and make(about_contact).childline
+    assert not make(ks2).ceop
+    assert not make(ks1_contact).ceop and not make(ks1_contact).childline
+
+
+@pytest.mark.parametrize("query, role", [
+    ("?class_id={y2}", "teacher"),     # another teacher's class
+    ("?class_id={y2}", "teacher2"),    # own class, but KS1 and the lesson is KS2
+    ("?class_id=999999", "admin"),     # no such class
+    ("?class_id=abc", "teacher"),      # not a number
+])
+def test_a_letter_for_a_class_that_is_not_yours_or_not_that_band_is_not_found(app, client,
+                                                                             query, role):
+    sign_in(client, role)
+    url = LETTER.format(slug="fixture-passwords") + query.format(y2=class_id(app, "Year 2 Robins"))
+    assert client.get(url).status_code == 404
+
+
+def test_no_letter_for_a_lesson_that_does_not_exist(client):
+    sign_in(client, "teacher")
+    assert client.get(LETTER.format(slug="no-such-lesson")).status_code == 404

@@ -34,6 +34,7 @@ ALLOWED = {
     "teach.class_progress": {"admin", "teacher"},
     "teach.course": {"admin", "teacher", "teacher2"},
     "teach.lesson_notes": {"admin", "teacher", "teacher2"},
+    "teach.family_letter_page": {"admin", "teacher", "teacher2"},
     "family.home": {"parent"},
     "teach.picture_cards": {"admin", "teacher"},  # walked with the Year 5 class
     "worries.report": {"pupil"},

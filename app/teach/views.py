@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.forms import EmptyForm
@@ -16,6 +18,7 @@ from .course import (
     topic_rows,
     years_label,
 )
+from .letters import family_letter, letter_classes
 from .pupils import give_new_picture_code, picture_pupils
 from .reports import class_grid
 
@@ -57,7 +60,24 @@ def lesson_notes(slug: str):
     if lesson is None:
         abort(404)
     return render_template("teach/lesson_notes.html", lesson=lesson,
-                           phases=phases_of(lesson), questions=notes_questions(lesson))
+                           phases=phases_of(lesson), questions=notes_questions(lesson),
+                           letter_classes=letter_classes(visible_classes(current_user), lesson))
+
+
+@bp.route("/lessons/<slug>/letter")
+@require("teach")
+def family_letter_page(slug: str):
+    """A printable letter home for one lesson, optionally from one of the teacher's classes."""
+    lesson = current_app.extensions["catalogue"].lesson(slug)
+    if lesson is None:
+        abort(404)
+    school_class = None
+    if request.args.get("class_id"):
+        school_class = _class_or_404(request.args.get("class_id", type=int) or 0)
+        if school_class.band != lesson.band:
+            abort(404)
+    letter = family_letter(lesson, current_user, school_class, date.today())
+    return render_template("teach/letter.html", letter=letter)
 
 
 def _class_or_404(class_id: int) -> SchoolClass:

@@ -131,3 +131,13 @@
     if (row) { row.appendChild(button); } else { el.insertAdjacentElement("afterend", button); }
   });
 })();
+
+// Print buttons on printable pages (letters, cards, certificates); hidden when this file is
+// not running, where the page tells the reader to use the browser's own Print command.
+(function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+  document.querySelectorAll("[data-print-hint]").forEach(function (hint) { hint.hidden = true; });
+})();

@@ -223,6 +223,7 @@ def test_staff_and_parent_pages(make_page, real_app, size):
     check(teacher, "teacher home")
     for label, url in (("class progress", f"/staff/classes/{y5}"), ("course", "/staff/course"),
                        ("teacher notes", f"/staff/lessons/{lesson.slug}"),
+                       ("letter home", f"/staff/lessons/{lesson.slug}/letter?class_id={y5}"),
                        ("device", "/device"), ("403 page", "/safeguarding/")):
         teacher.goto(url)
         check(teacher, label)
