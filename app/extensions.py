@@ -1,5 +1,7 @@
 """Module-level extension objects, attached to the app in create_app()."""
 
+from functools import cache
+
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -11,12 +13,22 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+@cache
+def _user_query():
+    """Built once: every signed-in request loads its user (with the pupil and their display
+    settings, joined eagerly by the mapping), so the statement is not rebuilt each time."""
+    from sqlalchemy import bindparam, select
+
+    from .models import User
+
+    return select(User).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
     from .db import db
-    from .models import User
 
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.execute(_user_query(), {"user_id": int(user_id)}).unique().scalar()
     return user if user is not None and user.is_active else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import following
@@ -23,9 +24,15 @@ class LessonCard:
     current: str | None
 
 
+@cache
+def _progress_query():
+    """Built once: every lesson page reads the pupil's row for that lesson."""
+    return select(LessonProgress).where(LessonProgress.pupil_id == bindparam("pupil_id"),
+                                        LessonProgress.lesson_slug == bindparam("slug"))
+
+
 def progress_for(pupil: Pupil, lesson: Lesson) -> LessonProgress | None:
-    return db.session.scalar(select(LessonProgress).where(
-        LessonProgress.pupil_id == pupil.id, LessonProgress.lesson_slug == lesson.slug))
+    return db.session.scalar(_progress_query(), {"pupil_id": pupil.id, "slug": lesson.slug})
 
 
 def percent(lesson: Lesson, row: LessonProgress | None) -> int:

@@ -12,9 +12,10 @@ import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
 from flask import current_app, request
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db, utcnow
@@ -59,6 +60,21 @@ def leads(school_id: int) -> list[User]:
         select(User).join(StaffRole).where(User.school_id == school_id, User.enabled.is_(True),
                                            StaffRole.role == "safeguarding_lead")
         .order_by(User.display_name)))
+
+
+@cache
+def _lead_emails_query():
+    """Built once: alerts are sent on every worry, so the statement is not rebuilt each time."""
+    return (select(User.email).join(StaffRole)
+            .where(User.school_id == bindparam("school_id"), User.enabled.is_(True),
+                   StaffRole.role == "safeguarding_lead", User.email.is_not(None),
+                   User.email != "")
+            .order_by(User.display_name))
+
+
+def lead_emails(school_id: int) -> list[str]:
+    """Where alerts go: every enabled lead of the school with an email address."""
+    return list(db.session.scalars(_lead_emails_query(), {"school_id": school_id}))
 
 
 def lead_names(school_id: int) -> str:
@@ -143,11 +159,20 @@ def _by_token(user: User, token: str) -> Worry | None:
 
 
 def _save_with_alerts(user: User, worry: Worry) -> Worry:
-    """Insert; a form sent twice hits the unique (author, token) key and returns the first."""
-    db.session.add(worry)
+    """Insert the worry and its alerts in one transaction; a form sent twice hits the unique
+    (author, token) key and returns the first.
+
+    A plain INSERT ... RETURNING rather than the ORM's unit of work: this is the one write a
+    burst of pupils makes at the same moment, so it is kept to two statements and a commit.
+    The returned worry is detached and carries the stored values.
+    """
+    worry.created_at = utcnow()
+    fields = {c.key: getattr(worry, c.key) for c in Worry.__table__.columns if c.key != "id"}
+    emails = lead_emails(worry.school_id)  # read before writing: the write lock is held briefly
     try:
-        db.session.flush()
-        enqueue_alerts(worry)
+        worry.id = db.session.execute(
+            insert(Worry.__table__).values(fields).returning(Worry.__table__.c.id)).scalar_one()
+        enqueue_alerts(worry, emails=emails)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -166,7 +191,8 @@ def worry_link(worry: Worry) -> str:
     return base.rstrip("/") + f"/safeguarding/worries/{worry.id}"
 
 
-def enqueue_alerts(worry: Worry, purpose: str = "alert", now: datetime | None = None) -> int:
+def enqueue_alerts(worry: Worry, purpose: str = "alert", now: datetime | None = None,
+                   emails: list[str] | None = None) -> int:
     """One email per lead saying only that a worry of a kind exists, and where to read it."""
     kind = WORRY_KINDS[worry.kind].lower()
     what = "A new worry" if worry.source == "pupil" else "A new staff concern"
@@ -176,17 +202,15 @@ def enqueue_alerts(worry: Worry, purpose: str = "alert", now: datetime | None = 
     else:
         subject = "New worry raised"
         first = f"{what} ({kind}) has been raised on the Safe Online platform."
-    count = 0
-    for lead in leads(worry.school_id):
-        if not lead.email:
-            continue
-        body = (f"{first}\n\nSign in to read it:\n{worry_link(worry)}\n\n"
-                "This message deliberately contains no details.\n")
-        db.session.add(OutboxEmail(school_id=worry.school_id, worry_id=worry.id,
-                                   purpose=purpose, to_address=lead.email, subject=subject,
-                                   body=body, created_at=now or utcnow()))
-        count += 1
-    return count
+    body = (f"{first}\n\nSign in to read it:\n{worry_link(worry)}\n\n"
+            "This message deliberately contains no details.\n")
+    rows = [{"school_id": worry.school_id, "worry_id": worry.id, "purpose": purpose,
+             "to_address": email, "subject": subject, "body": body,
+             "created_at": now or utcnow()}
+            for email in (lead_emails(worry.school_id) if emails is None else emails)]
+    if rows:  # one INSERT for every lead, in the caller's transaction
+        db.session.execute(insert(OutboxEmail.__table__), rows)
+    return len(rows)
 
 
 def enqueue_reminders(now: datetime | None = None) -> int:
