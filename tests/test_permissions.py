@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db import db
-from app.models import Pupil, SchoolClass
+from app.models import Pupil, SchoolClass, Worry
 
 from .helpers import PASSWORDS, sign_in
 
@@ -55,7 +55,7 @@ ALLOWED = {
 
 def a_worry(app) -> int:
     """A worry raised by the demo KS2 pupil, so worry pages have something to show."""
-    from app.models import User, Worry
+    from app.models import User
 
     with app.app_context():
         existing = db.session.scalar(select(Worry.id))
@@ -69,7 +69,7 @@ def a_worry(app) -> int:
         return worry.id
 
 
-def urls(app) -> dict[str, str]:
+def urls(app, method: str = "GET") -> dict[str, str]:
     worry_id = a_worry(app)
     with app.app_context():
         y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
@@ -79,7 +79,7 @@ def urls(app) -> dict[str, str]:
               "block_id": "lower-ks2"}
     out = {}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or "GET" not in rule.methods:
+        if rule.endpoint == "static" or method not in rule.methods:
             continue
         url = rule.rule
         for arg in rule.arguments:
@@ -162,3 +162,28 @@ def test_malformed_posts_to_every_form_never_cause_a_server_error(app, role):
         for data in JUNK:
             response = client.post(url, data={"csrf_token": token, **data})
             assert response.status_code < 500, (role, url, data, response.status_code)
+
+
+@pytest.mark.parametrize("role", ["pupil", "teacher", "dsl", "admin", "parent"])
+def test_every_form_refuses_a_post_without_its_csrf_token_and_changes_nothing(app, role):
+    """CSRFProtect guards every POST before the view runs (views do not check it again)."""
+    from app.models import OutboxEmail, QuizAnswer, WorryEntry
+
+    client = app.test_client()
+    sign_in(client, role)
+
+    def counts():
+        with app.app_context():
+            return [db.session.scalar(select(func.count()).select_from(m))
+                    for m in (Worry, WorryEntry, OutboxEmail, QuizAnswer)]
+
+    posts = urls(app, "POST")  # (makes a worry for the lead's forms first)
+    before = counts()
+    for endpoint, url in posts.items():
+        if endpoint == "auth.logout":
+            continue
+        data = {"step": "3", "kind": "unkind", "about": "me", "talk": "yes", "token": "a" * 32,
+                "entry": "status", "status": "closed", "note": "x", "answer": "a"}
+        response = client.post(url, data=data)
+        assert response.status_code == 400, (role, url, response.status_code)
+    assert counts() == before
