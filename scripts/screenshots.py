@@ -21,6 +21,14 @@ OUT = REPO / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+def snap(page, **kwargs) -> None:
+    """Take the shot once every picture on the page has loaded."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    page.screenshot(**kwargs)
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
     from sqlalchemy import select
@@ -78,54 +86,54 @@ def main() -> None:
         page.get_by_role("link", name="Tap here to sign in with pictures").click()
         page.get_by_role("link", name="Sam K.").click()
         page.get_by_role("button", name="cat", exact=True).click()
-        page.screenshot(path=OUT / "picture-sign-in.png")
+        snap(page, path=OUT / "picture-sign-in.png")
         for picture in ("sun", "tree"):
             page.get_by_role("button", name=picture, exact=True).click()
         page.get_by_role("button", name="I will do my best").click()
-        page.screenshot(path=OUT / "ks1-home.png")
+        snap(page, path=OUT / "ks1-home.png")
         lesson = catalogue.by_band["ks1"][0]
         page.goto(f"/learn/{lesson.slug}/")
-        page.screenshot(path=OUT / "ks1-lesson-step.png", full_page=True)
+        snap(page, path=OUT / "ks1-lesson-step.png", full_page=True)
 
         page = browser.new_page(**tablet)
         sign_in(page, "pupil", "demo-pupil-pass")
-        page.screenshot(path=OUT / "pupil-home.png")
+        snap(page, path=OUT / "pupil-home.png")
         lesson = catalogue.by_band["ks2"][0]
         page.goto(f"/learn/{lesson.slug}/")
         for step in lesson.steps:
             if step.type == "scenario":
-                page.screenshot(path=OUT / "scenario.png", full_page=True)
+                snap(page, path=OUT / "scenario.png", full_page=True)
                 weak = next(c for c in step.choices if not c.safe)
                 page.get_by_role("button", name=weak.text, exact=True).click()
-                page.screenshot(path=OUT / "scenario-feedback.png", full_page=True)
+                snap(page, path=OUT / "scenario-feedback.png", full_page=True)
                 break
             page.get_by_role("button", name="Next", exact=True).click()
         page.goto("/worry/")
-        page.screenshot(path=OUT / "worry-step-1.png", full_page=True)
+        snap(page, path=OUT / "worry-step-1.png", full_page=True)
         page.get_by_role("button", name="Someone was unkind", exact=True).click()
-        page.screenshot(path=OUT / "worry-step-2.png", full_page=True)
+        snap(page, path=OUT / "worry-step-2.png", full_page=True)
         page.get_by_role("button", name="Next", exact=True).click()
         page.get_by_role("button", name="Yes, please", exact=True).click()
-        page.screenshot(path=OUT / "worry-sent.png", full_page=True)
+        snap(page, path=OUT / "worry-sent.png", full_page=True)
 
         page = browser.new_page(**tablet)
         sign_in(page, "teacher", "demo-teacher-pass")
         page.goto(f"/staff/classes/{y5_id}")
-        page.screenshot(path=OUT / "teacher-grid.png", full_page=True)
+        snap(page, path=OUT / "teacher-grid.png", full_page=True)
         page.goto(f"/staff/lessons/adverts-and-pop-ups/letter?class_id={y5_id}")
         page.emulate_media(media="print")
-        page.screenshot(path=OUT / "letter-home-print.png", full_page=True)
+        snap(page, path=OUT / "letter-home-print.png", full_page=True)
 
         page = browser.new_page(**tablet)
         sign_in(page, "dsl", "demo-dsl-pass")
         page.goto("/safeguarding/")
-        page.screenshot(path=OUT / "safeguarding-inbox.png")
+        snap(page, path=OUT / "safeguarding-inbox.png")
         page.get_by_role("link", name="New: Someone was unkind").click()
-        page.screenshot(path=OUT / "safeguarding-worry.png", full_page=True)
+        snap(page, path=OUT / "safeguarding-worry.png", full_page=True)
 
         phone = browser.new_page(viewport={"width": 320, "height": 640}, base_url=base)
         sign_in(phone, "parent", "demo-parent-pass")
-        phone.screenshot(path=OUT / "family-320px.png")
+        snap(phone, path=OUT / "family-320px.png")
         browser.close()
     server.shutdown()
     for path in sorted(OUT.glob("*.png")):
