@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .db import db
-from .models import ClassTeacher, Pupil, SchoolClass, User
+from .models import ClassTeacher, ParentLink, Pupil, SchoolClass, User
 
 # Which areas each kind of account may open (the table in DESIGN.md section 4).
 AREA_RULES = {
@@ -80,3 +80,14 @@ def may_view_pupil(user: User, pupil: Pupil | None) -> bool:
     if user.kind == "staff":
         return may_manage_class(user, pupil.school_class)
     return False
+
+
+def own_children(user: User) -> list[Pupil]:
+    """The children a parent may see: linked to them by their school, and still at it."""
+    if user.kind != "parent":
+        return []
+    return list(db.session.scalars(
+        select(Pupil).join(ParentLink, ParentLink.pupil_id == Pupil.id)
+        .where(ParentLink.parent_id == user.id, ParentLink.school_id == user.school_id,
+               Pupil.school_id == user.school_id, Pupil.status == "active")
+        .order_by(Pupil.first_name, Pupil.surname_initial)))
