@@ -302,3 +302,52 @@ def test_progress_and_answers_from_an_older_version_of_a_lesson_do_not_break(app
     assert c.get(f"{KS2}/").location.endswith("/step/intro")
     page = c.get(f"{KS2}/quiz/order?answer={answer_id}")
     assert page.status_code == 200 and "Not quite." in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lines, correct, shown", [
+    (["That's right. It is not your fault."], True, ["It is not your fault."]),
+    (["That's right! Telling helps."], True, ["Telling helps."]),
+    (["Not quite. Telling helps.", "Second line."], False, ["Telling helps.", "Second line."]),
+    (["That's right."], True, ["That's right."]),  # nothing else to say: kept
+    (["Not quite right, because it can be changed."], False,
+     ["Not quite right, because it can be changed."]),  # different words: kept
+    (["Not quite. Wrong title for a right answer."], True,
+     ["Not quite. Wrong title for a right answer."]),
+    (["Yes. Well done."], True, ["Yes. Well done."]),
+    ([], False, []),
+])
+def test_feedback_does_not_repeat_the_title_above_it(lines, correct, shown):
+    from app.learn.quiz import without_title
+
+    assert without_title(lines, correct) == shown
+
+
+def test_no_feedback_in_the_course_repeats_its_title_once_shown():
+    """Across the real course: what a pupil sees under "That's right!" or "Not quite." never
+    starts with the same words again."""
+    from app.content import load_catalogue
+    from app.learn.quiz import FEEDBACK_TITLES, without_title
+
+    from .conftest import REPO
+
+    texts = 0
+    for lesson in load_catalogue(REPO).lessons.values():
+        for q in lesson.quiz.questions:
+            for correct, text in _feedback_texts(q):
+                if not text:
+                    continue
+                texts += 1
+                shown = without_title([text], correct)[0]
+                if shown.startswith(FEEDBACK_TITLES[correct]):  # only a bare title is kept
+                    assert shown.strip() in FEEDBACK_TITLES[correct], (lesson.slug, q.id, text)
+    assert texts > 300
+
+
+def _feedback_texts(q):
+    if q.type == "choice":
+        return [(o.correct, o.feedback) for o in q.options]
+    if q.type == "true_false":
+        return [(q.answer is True, q.feedback_true), (q.answer is False, q.feedback_false)]
+    if q.type == "order":
+        return [(True, q.feedback_right), (False, q.feedback_wrong)]
+    return [(True, i.feedback) for i in q.sort_items]

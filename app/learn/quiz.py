@@ -26,6 +26,22 @@ class Marked:
     feedback: list[str] = field(default_factory=list)
 
 
+FEEDBACK_TITLES = {True: ("That's right.", "That's right!"), False: ("Not quite.",)}
+
+
+def without_title(feedback: list[str], correct: bool) -> list[str]:
+    """The page already says "That's right!" or "Not quite." above the feedback: drop the
+    same words where a feedback text starts with them, so they are not shown or read twice."""
+    if not feedback:
+        return feedback
+    first = feedback[0]
+    for title in FEEDBACK_TITLES[correct]:
+        if first.startswith(title) and first[len(title):].strip():
+            first = first[len(title):].lstrip()
+            break
+    return [first, *feedback[1:]]
+
+
 def shuffled(question: Question, pupil_id: int, keys: list[str]) -> list[str]:
     """A stable shuffle per pupil and question, so a reload does not reorder the page."""
     seed = hashlib.sha256(f"{pupil_id}:{question.id}".encode()).hexdigest()

@@ -9,7 +9,7 @@ from ..db import db
 from ..models import QuizAnswer
 from ..permissions import require
 from . import bp, progress
-from .quiz import AnswerError, mark, right_answer, shuffled
+from .quiz import AnswerError, mark, right_answer, shuffled, without_title
 
 RETRIES_BEFORE_ANSWER = 2
 
@@ -136,7 +136,8 @@ def question(slug: str, qid: str):
         if answer is None or answer.pupil_id != pupil.id or answer.question_id != qid \
                 or answer.lesson_slug != slug:
             answer = None
-    feedback = _feedback_for(question, answer.answer) if answer else []
+    feedback = without_title(_feedback_for(question, answer.answer), answer.correct) \
+        if answer else []
     nxt = progress.next_after_question(lesson, qid)
     show_next = answer is not None and (answer.correct or answer.attempt >= RETRIES_BEFORE_ANSWER)
     keys = {
