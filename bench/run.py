@@ -121,8 +121,11 @@ class Session:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
 
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
     def request(self, method: str, path: str, data: dict | None = None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {"Cookie": self.cookie_header()}
         body = None
         if data is not None:
             body = urllib.parse.urlencode(data)
@@ -294,8 +297,7 @@ async def _burst(port: int, requests: list[bytes]) -> tuple[list[float], list[in
 
 def _raw_post(session: Session, path: str, form: dict) -> bytes:
     body = urllib.parse.urlencode(form).encode()
-    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {session.cookie_header()}\r\n"
             "Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
 

@@ -36,18 +36,17 @@ def text(client) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
-def alex(app) -> Pupil:
+def alex() -> Pupil:
     return db.session.scalar(select(Pupil).join(User).where(User.username == "pupil"))
 
 
-def new_parent(app, username: str, school_id: int | None = None) -> User:
-    with app.app_context():
-        school_id = school_id or db.session.scalar(select(School.id))
-        user = User(school_id=school_id, kind="parent", username=username,
-                    display_name="A parent", password_hash=hash_password("parent-pass-123"))
-        db.session.add(user)
-        db.session.commit()
-        return user
+def new_parent(username: str, school_id: int) -> User:
+    """A parent account with no link yet (inside an app context; flushed, not committed)."""
+    user = User(school_id=school_id, kind="parent", username=username,
+                display_name="A parent", password_hash=hash_password("parent-pass-123"))
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def test_a_parent_sees_their_childs_lessons_before_any_are_finished(client):
@@ -62,7 +61,7 @@ def test_a_parent_sees_their_childs_lessons_before_any_are_finished(client):
 
 def test_a_finished_lesson_shows_with_its_tip_and_nothing_of_the_answers(app, client):
     with app.app_context():
-        pupil = alex(app)
+        pupil = alex()
         db.session.add(LessonProgress(school_id=pupil.school_id, pupil_id=pupil.id,
                                       lesson_slug="fixture-passwords", step_reached=9,
                                       current="done", completed_at=utcnow()))
@@ -87,7 +86,7 @@ def test_a_finished_lesson_shows_with_its_tip_and_nothing_of_the_answers(app, cl
 
 def test_a_lesson_under_way_is_named(app, client):
     with app.app_context():
-        pupil = alex(app)
+        pupil = alex()
         db.session.add(LessonProgress(school_id=pupil.school_id, pupil_id=pupil.id,
                                       lesson_slug="fixture-passwords", step_reached=2,
                                       current="step:story"))
@@ -99,7 +98,9 @@ def test_a_lesson_under_way_is_named(app, client):
 
 
 def test_a_parent_without_a_link_sees_no_child(app, client):
-    new_parent(app, "newparent")
+    with app.app_context():
+        new_parent("newparent", db.session.scalar(select(School.id)))
+        db.session.commit()
     sign_in(client, "newparent", "parent-pass-123")
     page = text(client)
     assert "not linked to a child yet" in page
@@ -109,19 +110,15 @@ def test_a_parent_without_a_link_sees_no_child(app, client):
 @pytest.mark.parametrize("case", ["left", "other school"])
 def test_no_child_who_has_left_or_through_a_link_from_another_school(app, client, case):
     with app.app_context():
-        pupil = alex(app)
+        pupil = alex()
         if case == "left":
-            parent = db.session.scalar(select(User).where(User.username == "parent"))
             pupil.status = "left"
             username, password = "parent", "demo-parent-pass"
         else:
             other = School(name="Other Primary", slug="other")
             db.session.add(other)
             db.session.flush()
-            parent = User(school_id=other.id, kind="parent", username="otherparent",
-                          display_name="Other", password_hash=hash_password("parent-pass-123"))
-            db.session.add(parent)
-            db.session.flush()
+            parent = new_parent("otherparent", other.id)
             # a link recorded by mistake across schools is still not followed
             db.session.add(ParentLink(school_id=other.id, parent_id=parent.id,
                                       pupil_id=pupil.id))

@@ -56,9 +56,7 @@ def course():
 @bp.route("/lessons/<slug>")
 @require("teach")
 def lesson_notes(slug: str):
-    lesson = current_app.extensions["catalogue"].lesson(slug)
-    if lesson is None:
-        abort(404)
+    lesson = _lesson_or_404(slug)
     return render_template("teach/lesson_notes.html", lesson=lesson,
                            phases=phases_of(lesson), questions=notes_questions(lesson),
                            letter_classes=letter_classes(visible_classes(current_user), lesson))
@@ -68,9 +66,7 @@ def lesson_notes(slug: str):
 @require("teach")
 def family_letter_page(slug: str):
     """A printable letter home for one lesson, optionally from one of the teacher's classes."""
-    lesson = current_app.extensions["catalogue"].lesson(slug)
-    if lesson is None:
-        abort(404)
+    lesson = _lesson_or_404(slug)
     school_class = None
     if request.args.get("class_id"):
         school_class = _class_or_404(request.args.get("class_id", type=int) or 0)
@@ -78,6 +74,13 @@ def family_letter_page(slug: str):
             abort(404)
     letter = family_letter(lesson, current_user, school_class, date.today())
     return render_template("teach/letter.html", letter=letter)
+
+
+def _lesson_or_404(slug: str):
+    lesson = current_app.extensions["catalogue"].lesson(slug)
+    if lesson is None:
+        abort(404)
+    return lesson
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
