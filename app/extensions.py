@@ -25,10 +25,15 @@ def _user_query():
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """The session holds "<user id>.<session version>" (User.get_id): a session from before
+    a sign-out everywhere, a new password or a deactivation no longer signs anyone in."""
     from .db import db
 
-    if not user_id.isdigit():
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.execute(_user_query(), {"user_id": int(user_id)}).unique().scalar()
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user

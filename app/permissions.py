@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .db import db
-from .models import ClassTeacher, ParentLink, Pupil, SchoolClass, User
+from .models import LEAD_ROLES, ClassTeacher, ParentLink, Pupil, SchoolClass, User
 
 # Which areas each kind of account may open (the table in DESIGN.md section 4).
 AREA_RULES = {
@@ -17,8 +17,11 @@ AREA_RULES = {
     "family": lambda u: u.kind == "parent",
     "staff": lambda u: u.kind == "staff",
     "teach": lambda u: u.has_role("teacher", "school_admin"),
-    # Only safeguarding leads read worries: not admins, teachers or parents (unless also a lead).
-    "safeguarding": lambda u: u.has_role("safeguarding_lead"),
+    # Only safeguarding leads and their deputies read worries: not admins, teachers or parents
+    # (unless they also hold one of those roles).
+    "safeguarding": lambda u: u.has_role(*LEAD_ROLES),
+    # Staff accounts, roles, the school year and family links.
+    "admin": lambda u: u.has_role("school_admin"),
 }
 
 
@@ -67,7 +70,7 @@ def may_manage_class(user: User, school_class: SchoolClass | None) -> bool:
 
 
 def may_read_worry(user: User, worry) -> bool:
-    return (worry is not None and user.has_role("safeguarding_lead")
+    return (worry is not None and user.has_role(*LEAD_ROLES)
             and worry.school_id == user.school_id)
 
 

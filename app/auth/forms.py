@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -23,3 +23,20 @@ class EmptyForm(FlaskForm):
 class DeviceForm(FlaskForm):
     school_class = SelectField("Class for picture sign-in on this device", coerce=int,
                                validate_choice=True)
+
+
+class NewPasswordForm(FlaskForm):
+    """Choose a password: long ones and pasting are welcome; no rules about symbols."""
+
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(message="Type the password you want to use."),
+                    Length(max=200, message="Use 200 characters or fewer.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Type it again",
+        validators=[DataRequired(message="Type the same password again."),
+                    EqualTo("password", message="The two passwords are not the same.")],
+        render_kw={"autocomplete": "new-password"},
+    )

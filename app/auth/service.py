@@ -37,6 +37,38 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+MIN_PASSWORD = {"staff": 8, "parent": 8, "pupil": 6}
+
+
+def password_problem(user: User, password: str) -> str | None:
+    """Why a new password will not do, in words for the person typing it; None if it will."""
+    shortest = MIN_PASSWORD.get(user.kind, 8)
+    if len(password) < shortest:
+        return f"Use at least {shortest} characters. A few words together are easy to remember."
+    if user.username and password.strip().lower() == user.username:
+        return "Your password cannot be your username."
+    if user.pupil is not None and user.pupil.card_password == password:
+        return "Choose a new password, not the one on your card."
+    return None
+
+
+def set_password(user: User, password: str) -> None:
+    """A password the person chose: first-time cards stop working, other sessions end."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = False
+    user.failed_logins = 0
+    user.locked_until = None
+    if user.pupil is not None:
+        user.pupil.card_password = None
+    user.end_sessions()
+
+
+def unlock(user: User) -> None:
+    """A teacher or admin lets a paused account try again at once."""
+    user.failed_logins = 0
+    user.locked_until = None
+
+
 def is_locked(user: User, now: datetime | None = None) -> bool:
     return user.locked_until is not None and user.locked_until > (now or utcnow())
 

@@ -19,10 +19,40 @@ from ..models import Pupil
 from ..permissions import require, visible_classes
 from . import bp, service
 from .agreements import agreement_for
-from .forms import DeviceForm, EmptyForm, LoginForm
+from .forms import DeviceForm, EmptyForm, LoginForm, NewPasswordForm
 
 # Pages open to a signed-in account that has not yet accepted its agreement.
-GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login"}
+GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_password"}
+
+
+@bp.before_app_request
+def password_gate():
+    """A first-time password from the school is changed before anything else."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in {"auth.new_password", "auth.logout", "static"}):
+        return redirect(url_for("auth.new_password"))
+    return None
+
+
+@bp.route("/password/new", methods=["GET", "POST"])
+@login_required
+def new_password():
+    """Choose a password: required after a first-time one, open to anyone signed in with one."""
+    if current_user.password_hash is None:
+        abort(404)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        problem = service.password_problem(current_user, form.password.data)
+        if problem is None:
+            service.set_password(current_user, form.password.data)
+            db.session.commit()
+            login_user(current_user)  # this session carries on with the new version
+            flash("Your new password is ready. Use it next time you sign in.", "success")
+            return redirect(home_for(current_user))
+        form.password.errors = [problem]
+    return render_template("auth/new_password.html", form=form,
+                           first_time=current_user.must_change_password), \
+        (400 if form.errors else 200)
 
 
 @bp.before_app_request

@@ -1,8 +1,10 @@
 """All tables; import from here so Alembic and the app see the same metadata."""
 
+from .admin import AdminAudit, FamilyLinkCode, ImportBatch, Throttle
 from .people import (
     FONTS,
     KINDS,
+    LEAD_ROLES,
     OVERLAYS,
     ROLE_NAMES,
     ROLES,
@@ -33,6 +35,7 @@ from .worries import (
 )
 
 __all__ = [
+    "AdminAudit", "FamilyLinkCode", "ImportBatch", "Throttle", "LEAD_ROLES",
     "FONTS", "OVERLAYS", "TEXT_SIZES", "PupilSettings",
     "ABOUT", "ACTIONS", "ENTRY_KINDS", "FEELINGS", "STATUSES", "URGENCIES", "WORRY_KINDS",
     "AppendOnlyError", "AuditEvent", "OutboxEmail", "Worry", "WorryEntry",

@@ -12,12 +12,15 @@ from ..content.model import band_for_year
 from ..db import Base, UTCDateTime, utcnow
 from .school import School, SchoolClass
 
-ROLES = ("teacher", "safeguarding_lead", "school_admin")
+ROLES = ("teacher", "safeguarding_lead", "deputy_lead", "school_admin")
 ROLE_NAMES = {
     "teacher": "Teacher",
     "safeguarding_lead": "Safeguarding lead",
+    "deputy_lead": "Deputy safeguarding lead",
     "school_admin": "School admin",
 }
+# Who reads worries and receives alerts: the designated lead and their deputies.
+LEAD_ROLES = ("safeguarding_lead", "deputy_lead")
 KINDS = ("pupil", "staff", "parent")
 
 
@@ -38,6 +41,11 @@ class User(UserMixin, Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised to end every live session of the account at once (deactivation, new password,
+    # leaving): the session holds "id.version" and a stale version signs nobody in.
+    session_version: Mapped[int] = mapped_column(default=0)
+    # A first-time password given by the school: the person chooses their own on sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     school: Mapped[School] = relationship()
@@ -51,6 +59,13 @@ class User(UserMixin, Base):
         if not self.enabled:
             return False
         return self.pupil is None or self.pupil.status == "active"
+
+    def get_id(self) -> str:  # Flask-Login: the session remembers the session version too
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session of this account signs out on its next request."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def role_names(self) -> set[str]:
@@ -75,7 +90,8 @@ class StaffRole(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "role"),
         CheckConstraint(
-            "role IN ('teacher', 'safeguarding_lead', 'school_admin')", name="role"
+            "role IN ('teacher', 'safeguarding_lead', 'deputy_lead', 'school_admin')",
+            name="role"
         ),
     )
 
@@ -106,12 +122,20 @@ class Pupil(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     first_name: Mapped[str] = mapped_column(String(40))
-    surname_initial: Mapped[str] = mapped_column(String(1))
+    # Usually one letter; two or three when two pupils of a class would otherwise look alike.
+    surname_initial: Mapped[str] = mapped_column(String(3))
     year_group: Mapped[int]
     class_id: Mapped[int] = mapped_column(ForeignKey("school_classes.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="active")
     # Three picture names, e.g. "cat,sun,tree". Given by the system; see docs/decisions.md.
     picture_code: Mapped[str | None] = mapped_column(String(40))
+    # A keyed hash of the full name as the school's system spells it (the surname itself is
+    # never stored): how an import recognises a pupil already here. See docs/admin.md.
+    name_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The first-time password on the pupil's login card, kept only until the pupil chooses
+    # their own (or for good where the class does not choose): teachers reprint cards.
+    card_password: Mapped[str | None] = mapped_column(String(40))
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="pupil")
@@ -129,7 +153,7 @@ class Pupil(Base):
 
 
 class ParentLink(Base):
-    """A parent's link to their own child (made by the school; the linking flow comes later)."""
+    """A parent's link to their own child, made with a family link code the school issued."""
 
     __tablename__ = "parent_links"
     __table_args__ = (UniqueConstraint("parent_id", "pupil_id"),)
@@ -139,6 +163,9 @@ class ParentLink(Base):
     parent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[User] = relationship(foreign_keys=[parent_id])
+    pupil: Mapped[Pupil] = relationship()
 
 
 class AgreementAcceptance(Base):

@@ -15,6 +15,8 @@ class School(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(60), unique=True)
+    # The school year the classes are in now: 2026 means 2026-27 (set by the year rollover).
+    academic_year: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     classes: Mapped[list[SchoolClass]] = relationship(
@@ -35,6 +37,9 @@ class SchoolClass(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     year_group: Mapped[int]
+    # KS2 pupils choose their own password at first sign-in unless the teacher turns it off.
+    pupils_choose_password: Mapped[bool] = mapped_column(default=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     school: Mapped[School] = relationship(back_populates="classes")

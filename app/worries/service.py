@@ -23,6 +23,7 @@ from ..models import (
     ABOUT,
     ACTIONS,
     FEELINGS,
+    LEAD_ROLES,
     STATUSES,
     URGENCIES,
     WORRY_KINDS,
@@ -55,20 +56,25 @@ def new_token() -> str:
 # --- people ---------------------------------------------------------------------------------
 
 
+def _is_lead():
+    """The account holds the lead's or a deputy's role (once, whatever roles it has)."""
+    return select(StaffRole.id).where(StaffRole.user_id == User.id,
+                                      StaffRole.role.in_(LEAD_ROLES)).exists()
+
+
 def leads(school_id: int) -> list[User]:
+    """The designated lead and deputies: who reads worries and receives their alerts."""
     return list(db.session.scalars(
-        select(User).join(StaffRole).where(User.school_id == school_id, User.enabled.is_(True),
-                                           StaffRole.role == "safeguarding_lead")
+        select(User).where(User.school_id == school_id, User.enabled.is_(True), _is_lead())
         .order_by(User.display_name)))
 
 
 @cache
 def _lead_emails_query():
     """Built once: alerts are sent on every worry, so the statement is not rebuilt each time."""
-    return (select(User.email).join(StaffRole)
+    return (select(User.email)
             .where(User.school_id == bindparam("school_id"), User.enabled.is_(True),
-                   StaffRole.role == "safeguarding_lead", User.email.is_not(None),
-                   User.email != "")
+                   _is_lead(), User.email.is_not(None), User.email != "")
             .order_by(User.display_name))
 
 

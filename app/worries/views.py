@@ -23,6 +23,7 @@ from ..models import (
     ABOUT,
     ACTIONS,
     FEELINGS,
+    LEAD_ROLES,
     STATUSES,
     URGENCIES,
     WORRY_KINDS,
@@ -41,7 +42,7 @@ LABELS = {"kinds": WORRY_KINDS, "feelings": FEELINGS, "about": ABOUT, "urgencies
 @bp.app_context_processor
 def _badge():
     """The unread count for leads on every staff page; nothing at all for anyone else."""
-    if current_user.is_authenticated and current_user.has_role("safeguarding_lead"):
+    if current_user.is_authenticated and current_user.has_role(*LEAD_ROLES):
         return {"unread_worries": service.unread_count(current_user.school_id)}
     return {}
 
