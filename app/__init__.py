@@ -29,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["catalogue"] = _load_content(app)
 
     from . import errors, security
+    from .admin import bp as admin_bp
+    from .admin import join_bp
     from .auth import bp as auth_bp
     from .family import bp as family_bp
     from .learn import bp as learn_bp
@@ -40,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(teach_bp)
     app.register_blueprint(family_bp)
     app.register_blueprint(worries_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(join_bp)
     errors.register(app)
     security.register(app)
 

@@ -54,6 +54,31 @@ def seed_demo_command() -> None:
     click.echo(f"Demo Primary ready ({summary.created} new rows).")
 
 
+@click.command("create-school")
+@click.argument("name")
+@click.option("--admin", "admin_username", required=True,
+              help="Username of the school's first admin (lower case).")
+@click.option("--admin-name", default=None, help="The admin's name as others see it.")
+@with_appcontext
+def create_school_command(name: str, admin_username: str, admin_name: str | None) -> None:
+    """Create a school and its first admin; the one-time password is printed once."""
+    from .admin.errors import Refused
+    from .admin.schools import create_school
+    from .db import db
+
+    try:
+        school, password = create_school(name, admin_username, admin_name)
+    except Refused as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Created {school.name}.")
+    click.echo(f"First admin: {admin_username.strip().lower()}")
+    click.echo(f"One-time password: {password}")
+    click.echo("It is shown only now. Sign in with it and choose your own password; then add "
+               "your staff, classes and pupils under Admin.")
+
+
 @click.command("send-outbox")
 @with_appcontext
 def send_outbox_command() -> None:
@@ -82,6 +107,7 @@ def worry_reminders_command() -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_school_command)
     app.cli.add_command(check_content_command)
     app.cli.add_command(send_outbox_command)
     app.cli.add_command(worry_reminders_command)

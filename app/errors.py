@@ -1,6 +1,6 @@
 """Friendly error pages; never a stack trace to a user."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 
@@ -37,6 +37,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(e):
+        if request.endpoint == "admin.import_upload":
+            from .admin.importer import TOO_LARGE
+
+            return page(413, "That file is too large", TOO_LARGE)
         return page(413, "That was too much", "What you sent was too long. Please shorten it.")
 
     @app.errorhandler(500)

@@ -47,7 +47,8 @@ def require(area: str):
 
 def visible_classes(user: User) -> list[SchoolClass]:
     """Classes a member of staff may manage: all in the school for admins, own for teachers."""
-    query = select(SchoolClass).where(SchoolClass.school_id == user.school_id)
+    query = select(SchoolClass).where(SchoolClass.school_id == user.school_id,
+                                      SchoolClass.archived_at.is_(None))
     if not user.has_role("school_admin"):
         if not user.has_role("teacher"):
             return []
@@ -64,9 +65,15 @@ def may_manage_class(user: User, school_class: SchoolClass | None) -> bool:
         return False
     if user.has_role("school_admin"):
         return True
-    if not user.has_role("teacher"):
+    if not user.has_role("teacher") or school_class.archived_at is not None:
         return False
     return db.session.get(ClassTeacher, (school_class.id, user.id)) is not None
+
+
+def may_manage_pupil(user: User, pupil: Pupil | None) -> bool:
+    """Change a pupil's details or sign-in: admins any in the school, teachers their own."""
+    return (pupil is not None and pupil.school_id == user.school_id
+            and may_manage_class(user, pupil.school_class))
 
 
 def may_read_worry(user: User, worry) -> bool:

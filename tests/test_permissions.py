@@ -51,6 +51,21 @@ ALLOWED = {
     "worries.export_csv": {"dsl"},
     "worries.audit_log": {"dsl"},
     "worries.retention": {"dsl"},
+    "admin.home": {"admin"},
+    "admin.staff_list": {"admin"},
+    "admin.staff_edit": {"admin"},  # walked with the Year 5 teacher's account
+    "admin.class_list": {"admin", "teacher", "teacher2"},
+    "admin.class_page": {"admin", "teacher"},  # the Year 5 class
+    "admin.login_cards": {"admin", "teacher"},
+    "admin.pupil_new": {"admin", "teacher"},
+    "admin.pupil_edit": {"admin", "teacher2"},  # Sam, in Year 2
+    "admin.pupil_card": {"admin", "teacher2"},
+    "admin.import_upload": {"admin", "teacher", "teacher2"},
+    "admin.import_preview": set(),  # only the person who uploaded it
+    "admin.families": {"admin"},
+    "admin.school_year": {"admin"},
+    "admin.audit_log": {"admin"},
+    "join.join": {"anonymous", "parent"},
 }
 
 
@@ -71,11 +86,15 @@ def a_worry(app) -> int:
 
 
 def urls(app, method: str = "GET") -> dict[str, str]:
+    from app.models import User
+
     worry_id = a_worry(app)
     with app.app_context():
         y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
         sam = db.session.scalar(select(Pupil.id).where(Pupil.first_name == "Sam"))
-    values = {"slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
+        teacher = db.session.scalar(select(User.id).where(User.username == "teacher"))
+    values = {"user_id": teacher, "batch_id": 999999, "link_id": 999999,
+              "slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
               "pupil_id": sam, "filename": "css/app.css", "worry_id": worry_id,
               "block_id": "lower-ks2"}
     out = {}
