@@ -42,13 +42,14 @@ def new_password():
         abort(404)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        problem = service.password_problem(current_user, form.password.data)
+        user = current_user._get_current_object()
+        problem = service.password_problem(user, form.password.data)
         if problem is None:
-            service.set_password(current_user, form.password.data)
+            service.set_password(user, form.password.data)
             db.session.commit()
-            login_user(current_user)  # this session carries on with the new version
+            login_user(user)  # this session carries on with the new session version
             flash("Your new password is ready. Use it next time you sign in.", "success")
-            return redirect(home_for(current_user))
+            return redirect(home_for(user))
         form.password.errors = [problem]
     return render_template("auth/new_password.html", form=form,
                            first_time=current_user.must_change_password), \
