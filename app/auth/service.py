@@ -99,18 +99,36 @@ def record_success(user: User) -> None:
 def password_sign_in(username: str, password: str) -> SignIn:
     """Check a username and password. The error never says which of the two was wrong."""
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or user.password_hash is None:
+    if user is None or (user.password_hash is None and not _card_password(user)):
         check_password_hash(_DUMMY_HASH, password)  # same work either way: no timing hint
         return SignIn(None, WRONG_DETAILS)
     if is_locked(user):
         return SignIn(None, _lock_message())
-    if not check_password_hash(user.password_hash, password):
+    if not check_secret(user, password):
         record_failure(user)
         return SignIn(None, _lock_message() if is_locked(user) else WRONG_DETAILS)
     if not user.is_active:
         return SignIn(None, WRONG_DETAILS)
     record_success(user)
     return SignIn(user)
+
+
+def _card_password(user: User) -> str | None:
+    return user.pupil.card_password if user.pupil is not None else None
+
+
+def check_secret(user: User, password: str) -> bool:
+    """The account's password, or the first-time password on a pupil's login card.
+
+    A card password is kept readable so teachers can reprint the card (docs/admin.md), so
+    hashing it as well would protect nothing; it is compared in constant time after the same
+    hashing work as a real check, so the two cases take the same time.
+    """
+    if user.password_hash is not None:
+        return check_password_hash(user.password_hash, password)
+    check_password_hash(_DUMMY_HASH, password)
+    card = _card_password(user)
+    return card is not None and secrets.compare_digest(password.encode(), card.encode())
 
 
 def new_picture_code() -> str:

@@ -38,7 +38,8 @@ def password_gate():
 @login_required
 def new_password():
     """Choose a password: required after a first-time one, open to anyone signed in with one."""
-    if current_user.password_hash is None:
+    if current_user.password_hash is None and not (
+            current_user.pupil is not None and current_user.pupil.card_password):
         abort(404)
     form = NewPasswordForm()
     if form.validate_on_submit():
