@@ -43,6 +43,8 @@ def defaults(app: Flask) -> dict:
         "MAIL_SEND_AFTER_REQUEST": True,
         "WORRY_REMINDER_MINUTES": 60,
         "SAFEGUARDING_RETENTION_AGE": 25,
+        # A family link code on a letter home works once, for this many days.
+        "FAMILY_CODE_DAYS": 30,
     }
 
 

@@ -75,7 +75,7 @@ def test_a_school_sets_itself_up_on_its_first_morning(make_page, real_app, size)
     with real_app.app_context():
         assert db.session.scalar(select(SchoolClass).where(SchoolClass.name == "4 Owls")) \
             is None
-    page.get_by_role("button", name="Confirm: import 60 and move 0").click()
+    page.get_by_role("button", name="Confirm: import 60 pupils").click()
     expect(page.get_by_role("status")).to_contain_text("60 pupils added")
     check(page, "import done")
     page.get_by_role("link", name="Login cards for 4 Owls").click()
