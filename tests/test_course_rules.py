@@ -13,6 +13,7 @@ from app.content import load_catalogue
 from app.content.checks import (
     ROUTINE,
     ROUTINE_ORDER,
+    STANDARDS_FILE,
     all_problems,
     course_stats,
     disclosure_prompts,
@@ -153,6 +154,46 @@ def test_safe_teaching_section_must_open_the_notes_and_cover_everything():
 
 
 # --- the real course keeps every rule ---------------------------------------------------------
+
+
+def test_the_real_course_declares_the_second_edition_standards():
+    std = load_standards(REPO)
+    assert std.declared, f"{STANDARDS_FILE} is missing"
+    assert std.min_lessons_per_year >= 6
+    assert std.min_questions >= 5
+    assert std.true_share[0] >= 0.4 and std.true_share[1] <= 0.6
+    assert std.max_longest_right <= 0.45
+    assert std.min_ks2_scenarios >= 2 and std.consequence_step
+    assert {"sharing-pictures-safely", "people-who-pretend", "banter-or-bullying",
+            "people-who-try-to-change-your-mind", "body-image-and-edited-photos"} \
+        <= set(std.sensitive_lessons)
+
+
+def test_the_standards_catch_an_unbalanced_or_thin_course(catalogue, tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(REPO / "lessons", root / "lessons")
+    shutil.copytree(REPO / "quizzes", root / "quizzes")
+    shutil.copytree(REPO / "static" / "img" / "lessons", root / "static" / "img" / "lessons")
+    std = root / STANDARDS_FILE
+    std.write_text(std.read_text().replace("min_lessons_per_year: 6", "min_lessons_per_year: 60")
+                   .replace("true_share: [0.4, 0.6]", "true_share: [0.9, 1.0]")
+                   .replace("min_questions: 5", "min_questions: 9"))
+    problems = all_problems(load_catalogue(root), root)
+    assert any(p.startswith(f"{STANDARDS_FILE}:1: Year 3: ") and "lessons; each year group"
+               in p for p in problems)
+    assert any("Year 5: " in p and "true/false answers are 'true'" in p for p in problems)
+    assert any("KS1: " in p and "keep it between 90% and 100%" in p for p in problems)
+    assert any(p.startswith("quizzes/ks1/") and "at least 9" in p for p in problems)
+
+
+def test_every_lesson_plays_out_a_consequence_and_ks2_has_two_scenarios(catalogue):
+    for lesson in catalogue.lessons.values():
+        kinds = {s.id: s.type for s in lesson.steps}
+        assert any(not c.safe and kinds.get(c.next) == "story"
+                   for s in lesson.steps for c in s.choices), lesson.slug
+        if lesson.band == "ks2":
+            assert sum(s.type == "scenario" for s in lesson.steps) >= 2, lesson.slug
+        assert len(lesson.quiz.questions) >= 5, lesson.slug
 
 
 def test_the_real_course_keeps_every_rule(catalogue):

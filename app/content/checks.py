@@ -457,6 +457,11 @@ def standards_problems(catalogue: Catalogue, root: Path | str,
             out.append(f"{STANDARDS_FILE}:1: Year {y}: {s.lessons} lessons; each year group "
                        f"needs at least {std.min_lessons_per_year}")
     low, high = std.true_share
+    for y, s in years.items():
+        if s.tf_total and not low <= s.true_share <= high:
+            out.append(f"{STANDARDS_FILE}:1: Year {y}: {s.tf_true} of {s.tf_total} "
+                       f"true/false answers are 'true' ({s.true_share:.0%}); keep it between "
+                       f"{low:.0%} and {high:.0%}")
     for band, s in sorted(bands.items()):
         if s.tf_total and not low <= s.true_share <= high:
             out.append(f"{STANDARDS_FILE}:1: {band.upper()}: {s.tf_true} of {s.tf_total} "
