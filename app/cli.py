@@ -17,7 +17,8 @@ from .content import ContentError, load_catalogue
 @click.option("--content-dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder holding lessons/, quizzes/ and static/img/lessons/.")
 def check_content_command(content_dir: Path | None) -> None:
-    """Validate every lesson and quiz: one line per problem and exit 1, or a count and exit 0."""
+    """Validate every lesson and quiz and the course rules (app/content/checks.py): one line
+    per problem and exit 1, or a count and the per-band and per-year statistics and exit 0."""
     import os
 
     root = content_dir or Path(os.environ.get("FLASK_CONTENT_DIR", REPO_ROOT))
@@ -28,10 +29,20 @@ def check_content_command(content_dir: Path | None) -> None:
             click.echo(str(problem))
         click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
         sys.exit(1)
+    from .content.checks import all_problems, report_lines
+
+    rule_problems = all_problems(catalogue, root)
+    for line in rule_problems:
+        click.echo(line)
+    if rule_problems:
+        click.echo(f"{len(rule_problems)} problem(s) found.", err=True)
+        sys.exit(1)
     counts = {band: len(lessons) for band, lessons in catalogue.by_band.items()}
     questions = sum(len(x.quiz.questions) for x in catalogue.lessons.values())
     click.echo(f"Content OK: {len(catalogue)} lessons (KS1 {counts['ks1']}, KS2 {counts['ks2']}),"
                f" {len(catalogue)} quizzes, {questions} questions.")
+    for line in report_lines(catalogue):
+        click.echo(line)
 
 
 @click.command("init-db")

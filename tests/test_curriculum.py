@@ -42,8 +42,15 @@ SEED_TOPICS = {
     "asking-before-sharing-pictures", "persuasion-and-extremism", "people-who-pretend",
     "body-image", "live-streaming", "copyright", "screen-time", "when-things-go-wrong",
     "digital-citizen",
+    # second edition (issue 10): the topics the first edition lacked
+    "meeting-up", "age-limits-and-terms", "apps-data-and-permissions",
+    "influencers-and-sponsored-content", "ai-and-deepfakes", "fact-opinion-belief", "voice-chat",
+    "children-reporting-to-ceop", "trusted-adult", "kind-words",
 }
-UPPER_KS2_TOPICS = {"persuasion-and-extremism", "people-who-pretend"}
+# The core routines every year group returns to (docs/curriculum.md, "Year by year").
+CORE_ROUTINES = ("trusted-adult", "block-and-tell", "personal-information", "kind-words",
+                 "passwords")
+UPPER_KS2_TOPICS = {"persuasion-and-extremism", "people-who-pretend", "meeting-up"}
 FOUR_C_TOPICS = {"contact": "contact", "conduct": "conduct", "content": "content",
                  "commercialism": "commerce"}
 
@@ -209,6 +216,26 @@ def test_enough_lessons_in_each_band(catalogue):
     assert len(ks2) >= 20, f"KS2 has {len(ks2)} lessons; it needs at least 20"
     assert any(set(x.years) & {3, 4} for x in ks2), "no lower KS2 (Years 3-4) lesson"
     assert any(set(x.years) & {5, 6} for x in ks2), "no upper KS2 (Years 5-6) lesson"
+
+
+@pytest.mark.parametrize("year", range(1, 7))
+def test_each_year_group_has_its_own_lessons_and_revisits_the_core_routines(catalogue, topics,
+                                                                             year):
+    lessons = [x for x in catalogue.lessons.values() if year in x.years]
+    problems = []
+    if len(lessons) < 6:
+        problems.append(f"{len(lessons)} lessons; each year group needs at least 6")
+    slugs = {x.slug for x in lessons}
+    by_id = {t.id: t for t in topics}
+    for routine in CORE_ROUTINES:
+        if not slugs & set(by_id[routine].lessons):
+            problems.append(f"no lesson revisits the core routine '{routine}'")
+    phase_years = {1: (1, 2), 2: (1, 2), 3: (3, 4), 4: (3, 4), 5: (5, 6), 6: (5, 6)}[year]
+    taught = {s for y in phase_years for x in catalogue.lessons.values() if y in x.years
+              for s in x.strands}
+    problems += [f"strand '{s}' is not taught in Years {phase_years[0]}-{phase_years[1]}"
+                 for s in sorted(set(STRANDS) - taught)]
+    report(problems, f"Year {year}:")
 
 
 def test_topic_map_names_every_seed_topic(topics):
