@@ -360,11 +360,14 @@ def help_box_html(band: str) -> str:
     return str(env.get_template("_macros/ui.html").module.help_box(band))
 
 
-def test_help_box_signposts_childline_for_ks2():
-    assert "0800 1111" in help_box_html("ks2")
-    assert "999" in help_box_html("ks1") and "grown-up you trust" in help_box_html("ks1")
+def test_help_box_signposts_childline_and_the_lead_in_both_bands():
+    for band in ("ks1", "ks2"):
+        html = help_box_html(band)
+        assert "0800 1111" in html and "999" in html and "grown-up you trust" in html
+        assert "safeguarding lead" in html
     done = (REPO / "templates" / "learn" / "done.html").read_text()
-    assert "{% if lesson.help_route %}{{ help_box(lesson.band) }}{% endif %}" in done
+    assert ("{% if lesson.help_route %}{{ help_box(lesson.band, lead_names("
+            "current_user.school_id)) }}{% endif %}") in done
 
 
 @per_lesson

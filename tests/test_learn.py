@@ -192,7 +192,8 @@ def test_ks1_branching_scenario_and_sort_question(app):
                                                     "item-c": "safe"})
     assert "That's right!" in device.get(right.location).get_data(as_text=True)
     page = device.get(f"{KS1}/done").get_data(as_text=True)
-    assert "Who can help" in page and "Childline" not in page  # KS1 help box
+    # KS1 help box: Childline too, and the school's lead by name
+    assert "Who can help" in page and "0800 1111" in page and "Mrs Lindqvist" in page
     answers = rows(app, QuizAnswer, question_id="sorting")
     assert [a.correct for a in answers] == [False, True]
     assert answers[0].misconception == "all-ask"
