@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["catalogue"] = _load_content(app)
 
-    from . import errors, security
+    from . import errors, schooltime, security
     from .admin import bp as admin_bp
     from .admin import join_bp
     from .auth import bp as auth_bp
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(join_bp)
     errors.register(app)
     security.register(app)
+    schooltime.register(app)
 
     from .cli import register as register_cli
 
