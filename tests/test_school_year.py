@@ -115,3 +115,20 @@ def test_only_admins_roll_the_year_over(app):
         c = app.test_client()
         sign_in(c, role)
         assert c.get("/admin/year").status_code == 403
+
+
+def test_a_year_6_class_with_a_younger_pupil_must_be_sorted_first(app, client):
+    y6 = add_year6(app)
+    with app.app_context():
+        tom = db.session.scalar(select(Pupil).where(Pupil.first_name == "Tom"))
+        tom.year_group = 5
+        db.session.commit()
+    sign_in(client, "admin")
+    page = client.get("/admin/year").get_data(as_text=True)
+    assert "1 pupil(s) here are not in Year 6" in page
+    response = submit(client, "/admin/year", {"action": "confirm", "from_year": "2026",
+                                              f"name-{y6}": "Year 6 Eagles"},
+                      page="/admin/year")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.get(SchoolClass, y6).archived_at is None

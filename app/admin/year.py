@@ -90,6 +90,9 @@ def rollover_plan(school: School, names: dict[int, str] | None = None,
         change.pupils = len(mine)
         change.to_ks2 = sum(1 for p in mine if p.year_group == 2)
         change.leavers = sum(1 for p in mine if p.year_group == 6)
+        if leaves and change.leavers < change.pupils:
+            plan.problems[c.id] = (f"{change.pupils - change.leavers} pupil(s) here are not in "
+                                   "Year 6: move them to their new class first.")
         plan.changes.append(change)
     _check_names(school, plan)
     return plan
@@ -137,28 +140,7 @@ def apply_rollover(school: School, actor: User, plan: RolloverPlan,
     for change in plan.changes:
         c = change.school_class
         old = {"name": originals[c.id], "year_group": c.year_group}
-        mine = [p for p in pupils if p.class_id == c.id]
-        if change.leaves:
-            c.name = f"{change.new_name} ({label})"[:60]
-            c.archived_at = now
-            for link in db.session.scalars(select(ClassTeacher).where(
-                    ClassTeacher.class_id == c.id)):
-                db.session.delete(link)
-        else:
-            c.name = change.new_name
-            c.year_group = change.new_year
-            _reassign(c, change.teacher_ids)
-        got_cards = False
-        for pupil in mine:
-            if pupil.year_group == 6:
-                pupil.status, pupil.left_at = "left", now
-                pupil.user.end_sessions()
-                continue
-            pupil.year_group += 1
-            if pupil.year_group == 3:
-                give_credentials(pupil, c)
-                got_cards = True
-        if got_cards:
+        if _move_up(change, [p for p in pupils if p.class_id == c.id], now, label):
             carded.append(c)
         audit.record(school.id, actor, "year.class", "class", c.id,
                      f"{'Archived' if change.leaves else 'Moved up'}: {c.name}",
@@ -168,6 +150,32 @@ def apply_rollover(school: School, actor: User, plan: RolloverPlan,
                  f"New school year {school_year_label(plan.to_year)}",
                  {"academic_year": label}, {"academic_year": school_year_label(plan.to_year)})
     return carded
+
+
+def _move_up(change: ClassChange, mine: list[Pupil], now, label: str) -> bool:
+    """One class into the new year; True when its pupils got new login cards."""
+    c = change.school_class
+    if change.leaves:
+        c.name = f"{change.new_name} ({label})"[:60]
+        c.archived_at = now
+        for link in db.session.scalars(select(ClassTeacher).where(
+                ClassTeacher.class_id == c.id)):
+            db.session.delete(link)
+    else:
+        c.name = change.new_name
+        c.year_group = change.new_year
+        _reassign(c, change.teacher_ids)
+    got_cards = False
+    for pupil in mine:
+        if pupil.year_group == 6:
+            pupil.status, pupil.left_at = "left", now
+            pupil.user.end_sessions()
+            continue
+        pupil.year_group += 1
+        if pupil.year_group == 3:
+            give_credentials(pupil, c)
+            got_cards = True
+    return got_cards
 
 
 def _reassign(c: SchoolClass, teacher_ids: list[int]) -> None:
