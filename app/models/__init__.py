@@ -1,5 +1,17 @@
 """All tables; import from here so Alembic and the app see the same metadata."""
 
+from .assessment import (
+    LEVELS,
+    RELEASE_STATES,
+    TARGETS,
+    WORK_KINDS,
+    Assignment,
+    AssignmentPupil,
+    LessonRelease,
+    LevelOverride,
+    PupilGroup,
+    PupilGroupMember,
+)
 from .people import (
     FONTS,
     KINDS,
@@ -33,6 +45,8 @@ from .worries import (
 )
 
 __all__ = [
+    "LEVELS", "RELEASE_STATES", "TARGETS", "WORK_KINDS", "Assignment", "AssignmentPupil",
+    "LessonRelease", "LevelOverride", "PupilGroup", "PupilGroupMember",
     "FONTS", "OVERLAYS", "TEXT_SIZES", "PupilSettings",
     "ABOUT", "ACTIONS", "ENTRY_KINDS", "FEELINGS", "STATUSES", "URGENCIES", "WORRY_KINDS",
     "AppendOnlyError", "AuditEvent", "OutboxEmail", "Worry", "WorryEntry",
