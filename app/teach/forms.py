@@ -9,6 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -22,8 +23,10 @@ class CheckboxesField(SelectMultipleField):
 
 class SetWorkForm(FlaskForm):
     lessons = CheckboxesField("Lessons to set", validate_choice=False)
-    kind = RadioField("What the pupils do", choices=list(WORK_KINDS.items()), default="lesson")
-    target = RadioField("Who it is for", choices=list(TARGETS.items()), default="class")
+    kind = RadioField("What the pupils do", default="lesson",
+                      choices=[SelectChoice(k, v) for k, v in WORK_KINDS.items()])
+    target = RadioField("Who it is for", default="class",
+                        choices=[SelectChoice(k, v) for k, v in TARGETS.items()])
     group = SelectField("Group", coerce=str, validate_choice=False)
     pupils = CheckboxesField("Chosen pupils", validate_choice=False)
     starts_on = DateField("Start date (optional)", validators=[Optional()])
@@ -41,15 +44,16 @@ class GroupForm(FlaskForm):
 
 class OverrideForm(FlaskForm):
     statement = SelectField("“I can” statement", validate_choice=False)
-    level = SelectField("Your judgement", choices=[("", "Choose a level…"),
-                                                   *LEVELS.items()], validate_choice=False)
+    level = SelectField("Your judgement", choices=[SelectChoice("", "Choose a level…"),
+                                                   *(SelectChoice(k, v) for k, v in
+                                                     LEVELS.items())], validate_choice=False)
     note = StringField("Why (a short note)", validators=[Length(max=200, message="Keep the "
                                                                 "note to 200 characters or "
                                                                 "fewer.")])
 
 
 class ReleaseForm(FlaskForm):
-    state = SelectField("For this class", choices=[("default", "As the year rule says"),
-                                                   ("released", "Release it now"),
-                                                   ("held", "Hold it back")],
+    state = SelectField("For this class", choices=[SelectChoice("default", "As the year rule says"),
+                                                   SelectChoice("released", "Release it now"),
+                                                   SelectChoice("held", "Hold it back")],
                         validate_choice=False)

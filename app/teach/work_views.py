@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.forms import EmptyForm
 from ..content.model import STRANDS, Lesson
@@ -86,10 +87,11 @@ def _work_form(school_class: SchoolClass) -> tuple[SetWorkForm, list, list]:
     lessons = list(_catalogue().by_band[school_class.band])
     pupils = class_pupils(school_class)
     groups = class_groups(school_class)
-    form.lessons.choices = [(x.slug, x.title) for x in lessons]
-    form.pupils.choices = [(str(p.id), p.short_name) for p in pupils]
-    form.group.choices = [("", "Choose a group…")] + [
-        (str(g.id), f"{g.name} ({len(m)} pupil{'s' if len(m) != 1 else ''})") for g, m in groups]
+    form.lessons.choices = [SelectChoice(x.slug, x.title) for x in lessons]
+    form.pupils.choices = [SelectChoice(str(p.id), p.short_name) for p in pupils]
+    form.group.choices = [SelectChoice("", "Choose a group…")] + [
+        SelectChoice(str(g.id), f"{g.name} ({len(m)} pupil{'s' if len(m) != 1 else ''})")
+        for g, m in groups]
     if request.method == "GET" and request.args.get("lesson"):
         form.lessons.data = [request.args["lesson"]]
     return form, lessons, pupils
@@ -159,7 +161,7 @@ def groups(class_id: int):
     school_class = _class_or_404(class_id)
     form = GroupForm()
     pupils = class_pupils(school_class)
-    form.pupils.choices = [(str(p.id), p.short_name) for p in pupils]
+    form.pupils.choices = [SelectChoice(str(p.id), p.short_name) for p in pupils]
     if request.method == "GET":
         form.name.data = request.args.get("name", "")[:60]
         form.pupils.data = [x for x in request.args.get("pupils", "").split(",") if x]
@@ -243,9 +245,9 @@ def _pupil_or_404(school_class: SchoolClass, pupil_id: int):
 
 def _override_form(pupil) -> OverrideForm:
     form = OverrideForm()
-    form.statement.choices = [("", "Choose a statement…")] + [
-        (f"{x.slug}:{s.id}", f"{x.title}: {s.text}") for x in _catalogue().by_band[pupil.band]
-        for s in x.i_can]
+    form.statement.choices = [SelectChoice("", "Choose a statement…")] + [
+        SelectChoice(f"{x.slug}:{s.id}", f"{x.title}: {s.text}")
+        for x in _catalogue().by_band[pupil.band] for s in x.i_can]
     return form
 
 
@@ -260,7 +262,8 @@ def pupil_report(class_id: int, pupil_id: int):
         form.statement.data = request.args["statement"]
     if request.method == "POST":
         if form.validate_on_submit():
-            statement = dict(form.statement.choices).get(form.statement.data or "")
+            statement = next((c for c in form.statement.choices
+                              if c.value == form.statement.data), None)
             if not form.statement.data or statement is None:
                 form.statement.errors = ["Choose the \u201cI can\u201d statement to judge."]
             elif form.level.data not in LEVELS:
