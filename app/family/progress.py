@@ -35,7 +35,9 @@ def child_progress(catalogue: Catalogue, pupil: Pupil) -> ChildProgress:
     """The lessons open to the child with progress, and what the teacher has set (the due
     date and the teacher's note; a baseline check shows only as set, never its answers)."""
     work = pupil_work(pupil, catalogue)
-    cards, carry_on = home_cards(catalogue, pupil, pupil_lessons(pupil, catalogue, work))
+    lessons = pupil_lessons(pupil, catalogue, work)
+    work = [w for w in work if w.lesson in lessons]
+    cards, carry_on = home_cards(catalogue, pupil, lessons)
     by_slug = {c.lesson.slug: c for c in cards}
     seen: set[tuple[str, str]] = set()
     shown = []

@@ -48,8 +48,9 @@ def _bar(lesson: Lesson, position: str) -> dict:
 def home():
     pupil = current_user.pupil
     work = pupil_work(pupil, _catalogue())
-    cards, carry_on = progress.home_cards(_catalogue(), pupil, pupil_lessons(pupil, _catalogue(),
-                                                                             work))
+    lessons = pupil_lessons(pupil, _catalogue(), work)
+    work = [w for w in work if w.lesson in lessons]  # none of a held-back lesson
+    cards, carry_on = progress.home_cards(_catalogue(), pupil, lessons)
     by_slug = {c.lesson.slug: c for c in cards}
     checks = baseline_answered([pupil.id], {w.lesson.slug for w in work
                                             if w.assignment.kind == "baseline"})
@@ -88,7 +89,7 @@ def check(slug: str, qid: str):
     pupil = current_user.pupil
     lesson = _catalogue().lesson(slug)
     question = lesson.quiz.question(qid) if lesson else None
-    if question is None or lesson.band != pupil.band or not any(
+    if question is None or not may_open_lesson(pupil, lesson) or not any(
             w.assignment.kind == "baseline" for w in pupil_work(pupil, _catalogue(), slug=slug)):
         abort(404)
     answered = {k.split(":", 1)[1] for k in baseline_answered([pupil.id], [slug]).get(
