@@ -12,8 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, literal, or_, select, union_all
 
 from ..content.model import Lesson
 from ..db import db, utcnow
@@ -212,23 +213,88 @@ def statement_levels(lesson: Lesson, pupil_id: int, ev: Evidence) -> list[Statem
             for s in lesson.i_can]
 
 
-def stuck_reasons(pupil_id: int, ev: Evidence, lessons: dict[str, Lesson],
+def stuck_reasons(recent: list[bool], progress: dict, lessons: dict[str, Lesson],
                   now: datetime | None = None) -> list[str]:
-    """Why a pupil seems stuck with their learning (never anything to do with worries)."""
+    """Why a pupil seems stuck with their learning (never anything to do with worries).
+
+    ``recent``: whether each of their latest first tries was right, newest first;
+    ``progress``: their progress rows by lesson slug (``updated_at`` may be None where it
+    is known not to matter)."""
     now = now or utcnow()
     reasons = []
-    tries = sorted((t for slug, ts in ev.tries.get(pupil_id, {}).items() if slug in lessons
-                    for t in ts), key=lambda t: t.at)
-    recent = tries[-STUCK_WRONG_IN_A_ROW:]
-    if len(recent) == STUCK_WRONG_IN_A_ROW and not any(t.correct for t in recent):
+    last = recent[:STUCK_WRONG_IN_A_ROW]
+    if len(last) == STUCK_WRONG_IN_A_ROW and not any(last):
         reasons.append(f"their last {STUCK_WRONG_IN_A_ROW} first tries were all wrong")
-    for slug, row in ev.progress.get(pupil_id, {}).items():
-        if slug in lessons and row.completed_at is None and now - row.updated_at >= \
-                STUCK_LEFT_FOR:
+    for slug, row in progress.items():
+        if slug in lessons and row.completed_at is None and row.updated_at is not None \
+                and now - row.updated_at >= STUCK_LEFT_FOR:
             days = (now - row.updated_at).days
             reasons.append(f"started \u201c{lessons[slug].title}\u201d and left it {days} days "
                            "ago")
     return reasons
+
+
+def recent_of(ev: Evidence, pupil_id: int, lessons: dict[str, Lesson]) -> list[bool]:
+    """A pupil's first tries in these lessons, newest first, right or wrong."""
+    tries = sorted((t for slug, ts in ev.tries.get(pupil_id, {}).items() if slug in lessons
+                    for t in valid_tries(lessons[slug], ts)), key=lambda t: t.at, reverse=True)
+    return [t.correct for t in tries]
+
+
+# --- the class grid: counts from the database, not every answer -------------------------
+
+@dataclass
+class GridEvidence:
+    progress: dict[int, dict[str, Any]] = field(default_factory=dict)  # rows by pupil, slug
+    scores: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
+    recent: dict[int, list[bool]] = field(default_factory=dict)  # newest first, at most 3
+
+
+def load_grid(school_class_id: int, lessons: list[Lesson]) -> GridEvidence:
+    """What the class grid needs for the class's pupils (two queries): progress, first-try
+    right/tried per pupil and lesson, and each pupil's latest first tries for the "seems
+    stuck" flag. The pupils are a subquery, not a list of ids, so the statements stay the
+    same whatever the class size."""
+    ev = GridEvidence()
+    pupils = select(Pupil.id).where(Pupil.class_id == school_class_id,
+                                    Pupil.status == "active").scalar_subquery()
+    # Dates are read only where they matter (a lesson left unfinished for long): turning
+    # stored text into datetimes for every cell was most of this page's time.
+    stale = and_(LessonProgress.completed_at.is_(None),
+                 LessonProgress.updated_at <= utcnow() - STUCK_LEFT_FOR)
+    for row in db.session.execute(select(
+            LessonProgress.pupil_id, LessonProgress.lesson_slug, LessonProgress.step_reached,
+            case((LessonProgress.completed_at.is_not(None), 1)).label("completed_at"),
+            case((stale, LessonProgress.updated_at)).label("updated_at")).where(
+            LessonProgress.pupil_id.in_(pupils))):
+        ev.progress.setdefault(row.pupil_id, {})[row.lesson_slug] = row
+    # Every first try of the class, newest first, in one statement: only ids and right or
+    # wrong are read (no dates, no answers), so Python counts them faster than three
+    # grouped queries could. Tries at items a lesson no longer has are skipped.
+    known = {(x.slug, f"q:{q.id}") for x in lessons for q in x.quiz.questions} | {
+        (x.slug, f"s:{st.id}") for x in lessons for st in x.scenarios}
+    both = union_all(
+        select(QuizAnswer.pupil_id.label("pid"), QuizAnswer.lesson_slug.label("slug"),
+               literal("q:").label("kind"), QuizAnswer.question_id.label("item"),
+               QuizAnswer.correct.label("ok"), QuizAnswer.created_at.label("at"),
+               QuizAnswer.id.label("n")).where(QuizAnswer.pupil_id.in_(pupils),
+                                               QuizAnswer.first_try),
+        select(ScenarioChoice.pupil_id, ScenarioChoice.lesson_slug, literal("s:"),
+               ScenarioChoice.step_id, ScenarioChoice.safe, ScenarioChoice.created_at,
+               ScenarioChoice.id).where(ScenarioChoice.pupil_id.in_(pupils),
+                                        ScenarioChoice.first_try)).subquery()
+    scores = ev.scores
+    for pid, slug, kind, item, ok in db.session.execute(
+            select(both.c.pid, both.c.slug, both.c.kind, both.c.item, both.c.ok).order_by(
+                both.c.pid, both.c.at.desc(), both.c.n.desc())):
+        if (slug, kind + item) not in known:
+            continue
+        right, tried = scores.get((pid, slug), (0, 0))
+        scores[(pid, slug)] = (right + bool(ok), tried + 1)
+        mine = ev.recent.setdefault(pid, [])
+        if len(mine) < STUCK_WRONG_IN_A_ROW:
+            mine.append(bool(ok))
+    return ev
 
 
 # --- one lesson across a class -----------------------------------------------------------

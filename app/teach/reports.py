@@ -14,6 +14,7 @@ from .assessment import (
     StatementLevel,
     lesson_report,
     load_evidence,
+    load_grid,
     percent_of,
     statement_levels,
     stuck_reasons,
@@ -42,6 +43,22 @@ class Cell:
     @property
     def score(self) -> int | None:
         return percent_of(self.right, self.tried)
+
+    @property
+    def mark(self) -> str:
+        """What the grid cell shows: ✓ finished, … under way, – not started; the score."""
+        symbol = {"done": "\u2713", "started": "\u2026", "none": "\u2013"}[self.status]
+        score = self.score
+        return symbol if score is None else f"{symbol} {score}%"
+
+    @property
+    def spoken(self) -> str:
+        """The same for a screen reader."""
+        if self.status == "done":
+            return " finished"
+        if self.status == "started":
+            return f" under way, {self.percent}% through"
+        return " not started"
 
 
 @dataclass(frozen=True)
@@ -93,23 +110,29 @@ def class_page(catalogue: Catalogue, school_class: SchoolClass) -> ClassPage:
     lessons = list(catalogue.by_band[school_class.band])
     pupils = class_pupils(school_class)
     ids = [p.id for p in pupils]
-    ev = load_evidence(ids)
+    grid = load_grid(school_class.id, lessons)
     groups = class_groups(school_class)
     work = class_work(school_class, pupils, catalogue, groups)
     state = releases(school_class)
     by_slug = {lesson.slug: lesson for lesson in lessons}
     rows = []
     for p in pupils:
-        cells = [_cell(lesson, p, ev) for lesson in lessons]
+        mine = grid.progress.get(p.id, {})
+        cells = []
+        for lesson in lessons:
+            row = mine.get(lesson.slug)
+            right, tried = grid.scores.get((p.id, lesson.slug), (0, 0))
+            cells.append(Cell("done" if row and row.completed_at else "started" if row
+                              else "none", percent(lesson, row), right, tried))
         rows.append(PupilRow(p, cells, sum(c.status == "done" for c in cells),
-                             stuck_reasons(p.id, ev, by_slug)))
+                             stuck_reasons(grid.recent.get(p.id, []), mine, by_slug)))
     checks = baseline_answered(ids, {w.lesson.slug for w in work
                                      if w.lesson and w.assignment.kind == "baseline"})
     by_id = {p.id: p for p in pupils}
     work_rows = []
     for w in work:
         answered = baseline_for_lesson(checks, w.lesson.slug) if w.lesson else {}
-        st = work_status(w, ev.progress, answered)
+        st = work_status(w, grid.progress, answered)
         work_rows.append(WorkRow(w, {k: [by_id[i] for i in v] for k, v in st.items()}))
     open_slugs = {lesson.slug for lesson in lessons
                   if open_by_default(lesson, school_class.year_group, state.get(lesson.slug))}
