@@ -334,3 +334,36 @@ def test_every_teacher_page_runs_the_same_queries_for_5_pupils_as_for_60(app):
         app, client, "/staff/coverage.csv")
     page = words(client.get(f"/staff/classes/{big[0]}"))
     assert "100 pupils" in page
+
+
+def test_the_class_page_flags_three_wrong_first_tries_in_a_row_and_counts_first_tries(app):
+    class_id, _ = y5(app)
+    pupil = app.test_client()
+    sign_in(pupil, "pupil")
+    ks2 = f"/learn/{SLUG}"
+    for step in ("intro", "words"):
+        submit(pupil, f"{ks2}/step/{step}")
+    submit(pupil, f"{ks2}/step/friend", {"choice": "a"})  # right
+    submit(pupil, f"{ks2}/step/end")
+    teacher = app.test_client()
+    sign_in(teacher, "teacher")
+
+    def alex() -> str:
+        html = unescape(teacher.get(f"/staff/classes/{class_id}").get_data(as_text=True))
+        stuck = html.split("Pupils who may be stuck")[1].split("</section>")[0] \
+            if "Pupils who may be stuck" in html else ""
+        return html.split(">Alex P.<")[-1].split("</tr>")[0], "Alex P." in stuck
+
+    submit(pupil, f"{ks2}/quiz/best", {"answer": "b"})  # wrong
+    submit(pupil, f"{ks2}/quiz/best", {"answer": "a"})  # a retry: never counted
+    submit(pupil, f"{ks2}/quiz/share", {"answer": "true"})  # wrong
+    row, stuck = alex()
+    assert "… 33%" in row and "1 of 3 right" in row and not stuck  # 2 wrong in a row
+    submit(pupil, f"{ks2}/quiz/share", {"answer": "false"})
+    submit(pupil, f"{ks2}/quiz/tf2", {"answer": "false"})  # the third wrong first try
+    row, stuck = alex()
+    assert "1 of 4 right" in row and stuck
+    submit(pupil, f"{ks2}/quiz/tf2", {"answer": "true"})
+    submit(pupil, f"{ks2}/quiz/order", {"pos-0": "1", "pos-1": "2", "pos-2": "3"})  # right
+    row, stuck = alex()
+    assert "2 of 5 right" in row and not stuck
