@@ -16,7 +16,15 @@ from app.content import ContentError
 from app.content.loader import load_catalogue
 from app.db import db
 from app.models import Pupil, SchoolClass, User
-from app.teach.assessment import Evidence, Try, items_for, judge, stuck_reasons, think
+from app.teach.assessment import (
+    Evidence,
+    Try,
+    items_for,
+    judge,
+    recent_of,
+    stuck_reasons,
+    think,
+)
 
 from .conftest import FIXTURE_CONTENT
 from .helpers import sign_in, submit
@@ -68,7 +76,7 @@ def test_only_the_statements_items_count():
 @pytest.mark.parametrize("words, plain", [
     ("Thinks best friends can know passwords.", "think best friends can know passwords"),
     ("Believes adverts are facts.", "believe adverts are facts"),
-    ("Worries must be kept secret.", "think: worries must be kept secret"),
+    ("Clicks the first link straight away.", ": Clicks the first link straight away"),
 ])
 def test_misconceptions_in_plain_words(words, plain):
     assert think(words) == plain
@@ -81,19 +89,22 @@ def test_stuck_three_wrong_first_tries_in_a_row_or_a_lesson_left_for_two_weeks()
                                                 ("q:tf2", False, "a"), ("q:order", False, "a"))},
                          2: {lesson.slug: tries(("q:share", False, "a"), ("q:tf2", False, "a"),
                                                 ("q:order", True, None))}})
-    assert stuck_reasons(1, ev, lessons, T0) == [
+    assert recent_of(ev, 1, lessons) == [False, False, False, True]
+    assert stuck_reasons(recent_of(ev, 1, lessons), {}, lessons, T0) == [
         "their last 3 first tries were all wrong"]
-    assert stuck_reasons(2, ev, lessons, T0) == []
+    assert stuck_reasons(recent_of(ev, 2, lessons), {}, lessons, T0) == []
+    assert stuck_reasons([False, False], {}, lessons, T0) == []
 
     class Row:
         completed_at = None
         updated_at = T0 - timedelta(days=15)
 
-    ev.progress = {2: {lesson.slug: Row()}}
-    assert stuck_reasons(2, ev, lessons, T0) == [
+    assert stuck_reasons([], {lesson.slug: Row()}, lessons, T0) == [
         "started \u201cStrong passwords\u201d and left it 15 days ago"]
     Row.updated_at = T0 - timedelta(days=13)
-    assert stuck_reasons(2, ev, lessons, T0) == []
+    assert stuck_reasons([], {lesson.slug: Row()}, lessons, T0) == []
+    Row.updated_at, Row.completed_at = T0 - timedelta(days=30), T0
+    assert stuck_reasons([], {lesson.slug: Row()}, lessons, T0) == []
 
 
 def test_the_worked_example_through_the_site(app):

@@ -99,13 +99,13 @@ def percent_of(right: int, tried: int) -> int | None:
 
 
 def think(text: str) -> str:
-    """'Thinks best friends can know passwords.' -> 'think best friends can know passwords'."""
+    """A misconception for "9 of 28 ...": 'Thinks best friends can know passwords.' ->
+    'think best friends can know passwords'; any other wording follows a colon."""
     text = text.strip().rstrip(".")
-    if text.startswith("Thinks "):
-        return "think " + text[len("Thinks "):]
-    if text.startswith("Believes "):
-        return "believe " + text[len("Believes "):]
-    return "think: " + text[0].lower() + text[1:] if text else text
+    for verb, plural in (("Thinks ", "think "), ("Believes ", "believe ")):
+        if text.startswith(verb):
+            return plural + text[len(verb):]
+    return ": " + text if text else text
 
 
 # --- loading a class's evidence in a fixed number of queries ----------------------------
