@@ -367,3 +367,20 @@ def test_the_class_page_flags_three_wrong_first_tries_in_a_row_and_counts_first_
     submit(pupil, f"{ks2}/quiz/order", {"pos-0": "1", "pos-1": "2", "pos-2": "3"})  # right
     row, stuck = alex()
     assert "2 of 5 right" in row and not stuck
+
+
+@pytest.mark.parametrize("zone, expected", [("Europe/London", "2 Jul 2026"),
+                                            ("America/New_York", "1 Jul 2026")])
+def test_dates_are_stored_in_utc_and_shown_in_the_schools_time_zone(make_app, zone, expected):
+    from datetime import UTC, date, datetime
+
+    from app.teach.dates import school_date
+
+    app = make_app(SCHOOL_TIMEZONE=zone)
+    with app.app_context():
+        when = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+        assert school_date(when) == expected
+        assert school_date(date(2026, 12, 2), "day") == "Wed 2 Dec"
+        assert school_date(date(2026, 12, 2), "iso") == "2026-12-02"
+        assert school_date(None) == ""
+        assert app.jinja_env.filters["school_date"] is school_date
