@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from ..content.model import STRANDS, Catalogue, Lesson
+from ..db import db
 from ..learn.progress import percent
 from ..models import LEVELS, Pupil, SchoolClass
 from .assessment import (
@@ -252,11 +255,7 @@ class CoverageRow:
 
 
 def coverage_page(catalogue: Catalogue, classes: list[SchoolClass]) -> list[CoverageRow]:
-    """Strand x class across the school in four queries: pupils, then their evidence."""
-    from sqlalchemy import select
-
-    from ..db import db
-
+    """Strand x class across the school in six queries: pupils, then their evidence."""
     if not classes:
         return []
     pupils = list(db.session.scalars(select(Pupil).where(
