@@ -80,6 +80,7 @@ def seed_demo() -> DemoSummary:
     if alex is not None and db.session.scalar(select(ParentLink).where(
             ParentLink.parent_id == parent.id, ParentLink.pupil_id == alex.id)) is None:
         summary.add(ParentLink(school_id=school.id, parent_id=parent.id, pupil_id=alex.id))
+    __import__("app.demo_progress", fromlist=["seed_progress"]).seed_progress(summary)
     db.session.commit()
     return summary
 

@@ -101,3 +101,39 @@ def own_children(user: User) -> list[Pupil]:
         .where(ParentLink.parent_id == user.id, ParentLink.school_id == user.school_id,
                Pupil.school_id == user.school_id, Pupil.status == "active")
         .order_by(Pupil.first_name, Pupil.surname_initial)))
+
+
+# --- set work and assessment ---
+# Who may set work, release lessons, judge "I can" statements and read the reports. A
+# teacher manages their own classes; a school admin every class of the school. Coverage
+# across the school (no pupil names) is for every teacher and admin of the school.
+
+
+def may_manage_work(user: User, assignment, school_class: SchoolClass | None) -> bool:
+    """A piece of set work (or a group) belongs to a class the user manages, in their school."""
+    return (assignment is not None and school_class is not None
+            and assignment.class_id == school_class.id
+            and assignment.school_id == user.school_id
+            and may_manage_class(user, school_class))
+
+
+def class_pupil(school_class: SchoolClass, pupil_id: int) -> Pupil | None:
+    """A pupil of this class (still at the school), or None: the check behind pupil URLs."""
+    pupil = db.session.get(Pupil, pupil_id)
+    if pupil is None or pupil.class_id != school_class.id or pupil.status != "active" \
+            or pupil.school_id != school_class.school_id:
+        return None
+    return pupil
+
+
+def may_see_coverage(user: User) -> bool:
+    return bool(user.is_authenticated and user.has_role("teacher", "school_admin"))
+
+
+def coverage_classes(user: User) -> list[SchoolClass]:
+    """Every class of the user's school, for the coverage summary (class-level only)."""
+    if not may_see_coverage(user):
+        return []
+    return list(db.session.scalars(select(SchoolClass).where(
+        SchoolClass.school_id == user.school_id).order_by(SchoolClass.year_group,
+                                                          SchoolClass.name)))

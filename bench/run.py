@@ -217,12 +217,15 @@ def bench_throughput(tmp: Path) -> dict:
 
 
 def bench_class(tmp: Path) -> dict:
-    """Class progress page for 30 pupils x every lesson: queries and p95 latency."""
+    """Class pages for 30 pupils x every lesson, with first tries: queries and p95 latency
+    of the class progress page (the budget), and of one lesson's assessment and one pupil's
+    report."""
     app, _ = demo_app(tmp)
     from sqlalchemy import event, select
 
     from app.db import db, utcnow
     from app.demo import add_pupils
+    from app.demo_progress import _do_lesson, _rng
     from app.models import LessonProgress, Pupil, SchoolClass
 
     with app.app_context():
@@ -231,17 +234,17 @@ def bench_class(tmp: Path) -> dict:
         db.session.flush()
         pupils = list(db.session.scalars(select(Pupil).where(Pupil.class_id == klass.id)))
         lessons = app.extensions["catalogue"].by_band["ks2"]
+        have = set(db.session.execute(select(LessonProgress.pupil_id, LessonProgress.lesson_slug)
+                                      .where(LessonProgress.pupil_id.in_([p.id for p in pupils])))
+                   .all())
         now = utcnow()
         for p in pupils:
             for n, lesson in enumerate(lessons):
-                done = (p.id + n) % 3 == 0
-                db.session.add(LessonProgress(
-                    school_id=p.school_id, pupil_id=p.id, lesson_slug=lesson.slug,
-                    step_reached=lesson.total_positions if done else 2,
-                    current="done" if done else lesson.positions[2],
-                    completed_at=now if done else None))
+                if (p.id, lesson.slug) not in have:  # the demo already gave some learning
+                    _do_lesson(p, lesson, 0.4 + (p.id % 5) / 10, now, (p.id + n) % 3 == 0,
+                               _rng("bench", p.id, n))
         db.session.commit()
-        class_id = klass.id
+        class_id, pupil_id, slug = klass.id, pupils[-1].id, lessons[0].slug
         engine = db.engine
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
@@ -249,20 +252,32 @@ def bench_class(tmp: Path) -> dict:
                                 "username": "teacher", "password": "demo-teacher-pass"})
     page = client.get("/agreement").get_data(as_text=True)
     client.post("/agreement", data={"csrf_token": TOKEN.search(page).group(1)})
-    queries = []
-    event.listen(engine, "before_cursor_execute", lambda *a, **k: queries.append(1))
-    client.get(f"/staff/classes/{class_id}")
-    n_queries = len(queries)
-    times = []
-    for _ in range(200):
-        start = time.perf_counter()
-        response = client.get(f"/staff/classes/{class_id}")
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-    p95 = statistics.quantiles(times, n=20)[-1]
-    return {"pupils": len(pupils), "lessons": len(lessons), "queries": n_queries,
-            "p95_ms": round(p95, 1), "median_ms": round(statistics.median(times), 1),
-            "budget": "fixed queries; p95 < 30 ms", "pass": p95 < 30}
+    out: dict = {"pupils": len(pupils), "lessons": len(lessons)}
+    pages = {"class page": f"/staff/classes/{class_id}",
+             "lesson assessment": f"/staff/classes/{class_id}/lessons/{slug}/assess",
+             "pupil report": f"/staff/classes/{class_id}/pupils/{pupil_id}"}
+    for name, url in pages.items():
+        queries: list[int] = []
+
+        def count(*a, queries=queries, **k):
+            queries.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        client.get(url)
+        event.remove(engine, "before_cursor_execute", count)
+        times = []
+        for _ in range(200 if name == "class page" else 50):
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+        out[name] = {"queries": len(queries),
+                     "p95_ms": round(statistics.quantiles(times, n=20)[-1], 1),
+                     "median_ms": round(statistics.median(times), 1)}
+    p95 = out["class page"]["p95_ms"]
+    out.update({"queries": out["class page"]["queries"], "p95_ms": p95,
+                "budget": "fixed queries; class page p95 < 30 ms", "pass": p95 < 30})
+    return out
 
 
 WORRY_BURSTS = 5

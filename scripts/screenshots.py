@@ -35,8 +35,8 @@ def main() -> None:
     from werkzeug.serving import make_server
 
     from app import create_app
-    from app.db import db, utcnow
-    from app.models import LessonProgress, Pupil, SchoolClass
+    from app.db import db
+    from app.models import Assignment, Pupil, SchoolClass
 
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite:///{tmp / 'shots.db'}"
@@ -46,19 +46,12 @@ def main() -> None:
                        capture_output=True)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "shots"})
     catalogue = app.extensions["catalogue"]
-    with app.app_context():  # some progress in Year 5, so the teacher's grid has something
+    with app.app_context():  # seed-demo gave both classes learning, set work and judgements
         y5 = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
-        pupils = list(db.session.scalars(select(Pupil).where(Pupil.class_id == y5.id)))
-        for i, pupil in enumerate(pupils[1:]):
-            for n, lesson in enumerate(catalogue.by_band["ks2"][: 3 + i % 4]):
-                finished = n < 1 + i % 3
-                db.session.add(LessonProgress(
-                    school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
-                    step_reached=lesson.total_positions if finished else 3,
-                    current="done" if finished else lesson.positions[3],
-                    completed_at=utcnow() if finished else None))
-        db.session.commit()
         y5_id = y5.id
+        priya = db.session.scalar(select(Pupil.id).where(Pupil.first_name == "Priya"))
+        taught = db.session.scalar(select(Assignment.lesson_slug).where(
+            Assignment.class_id == y5_id, Assignment.kind == "lesson"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -120,6 +113,16 @@ def main() -> None:
         sign_in(page, "teacher", "demo-teacher-pass")
         page.goto(f"/staff/classes/{y5_id}")
         snap(page, path=OUT / "teacher-grid.png", full_page=True)
+        page.goto(f"/staff/classes/{y5_id}/lessons/{taught}/assess")
+        snap(page, path=OUT / "teacher-misconceptions.png", full_page=True)
+        page.goto(f"/staff/classes/{y5_id}/set-work")
+        snap(page, path=OUT / "teacher-set-work.png", full_page=True)
+        page.goto("/staff/coverage")
+        snap(page, path=OUT / "coverage.png", full_page=True)
+        page.goto(f"/staff/classes/{y5_id}/pupils/{priya}")
+        page.emulate_media(media="print")
+        snap(page, path=OUT / "pupil-report-print.png", full_page=True)
+        page.emulate_media(media="screen")
         page.goto(f"/staff/lessons/adverts-and-pop-ups/letter?class_id={y5_id}")
         page.emulate_media(media="print")
         snap(page, path=OUT / "letter-home-print.png", full_page=True)

@@ -147,7 +147,7 @@ def test_staff_home_links_the_course_pages_for_teachers_only(client):
     assert f'href="{COURSE}"' not in html and "/staff/lessons/" not in html
 
 
-def test_class_progress_headings_link_to_notes(app, client):
+def test_class_progress_headings_link_to_assessment_and_notes(app, client):
     from sqlalchemy import select
 
     from app.db import db
@@ -156,7 +156,10 @@ def test_class_progress_headings_link_to_notes(app, client):
     with app.app_context():
         y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
     sign_in(client, "teacher")
-    assert f'href="{NOTES}"' in page(client, f"/staff/classes/{y5}")
+    # each lesson heading opens the class's assessment of it, which links the teacher notes
+    assess = f"/staff/classes/{y5}/lessons/fixture-passwords/assess"
+    assert f'href="{assess}"' in page(client, f"/staff/classes/{y5}")
+    assert f'href="{NOTES}"' in page(client, assess)
 
 
 # --- the plain functions behind the pages ---------------------------------------------------

@@ -25,7 +25,7 @@ from app.models import (
     Worry,
 )
 
-from .helpers import sign_in
+from .helpers import csrf_from, sign_in
 
 TIP = "Make a family password together from three random words."
 
@@ -134,3 +134,51 @@ def test_no_child_who_has_left_or_through_a_link_from_another_school(app, client
 def test_only_parents_open_the_family_page(client, role):
     sign_in(client, role)
     assert client.get("/family/").status_code == 403
+
+
+def test_set_work_shows_its_due_date_and_note_never_scores_levels_or_checks(app, client):
+    """The demo teacher set Year 5 the lesson (with a note) and a baseline check; Alex took
+    the check and got answers wrong. The parent sees what is set, not how Alex did."""
+    from app.models import Assignment, LessonRelease, LevelOverride
+    from app.teach.dates import school_date
+
+    pupil = app.test_client()
+    sign_in(pupil, "pupil")
+    for qid, data in (("best", {"answer": "b"}), ("share", {"answer": "true"}),
+                      ("tf2", {"answer": "false"}),
+                      ("order", {"pos-0": "3", "pos-1": "2", "pos-2": "1"})):
+        pupil.post(f"/learn/fixture-passwords/check/{qid}", data={
+            "csrf_token": csrf_from(pupil.get(f"/learn/fixture-passwords/check/{qid}").get_data(
+                as_text=True)), **data})
+    with app.app_context():
+        kid = alex()
+        db.session.add(LevelOverride(school_id=kid.school_id, pupil_id=kid.id,
+                                     lesson_slug="fixture-passwords",
+                                     statement_id="keep-private", level="misconception",
+                                     note="Private note for the teacher", set_by_id=kid.user_id))
+        db.session.commit()
+        due = db.session.scalar(select(Assignment.due_on).where(
+            Assignment.class_id == kid.class_id, Assignment.kind == "lesson",
+            Assignment.target == "class"))
+        due_words = school_date(due, "day")
+    sign_in(client, "parent")
+    page = text(client)
+    assert "Set by Alex's teacher" in page
+    assert f"Strong passwords To finish by {due_words}" in page
+    assert "Teacher's note: Finish this before our class discussion." in page
+    assert "A quick check before the lesson: Strong passwords" in page
+    section = page.split("Set by Alex's teacher")[1].split("Working on now")[0].split(
+        "Talk about what")[0].split("Alex has not finished")[0].lower()
+    for word in ("%", "right", "wrong", "secure", "misconception", "baseline", "score",
+                 "first try", "worr"):
+        assert word not in section, word
+    for word in ("Private note", "Secure", "misconception", "first try", "baseline"):
+        assert word.lower() not in page.lower(), word
+    # a lesson held back for the class is not shown as set
+    with app.app_context():
+        kid = alex()
+        db.session.add(LessonRelease(school_id=kid.school_id, class_id=kid.class_id,
+                                     lesson_slug="fixture-passwords", state="held",
+                                     set_by_id=kid.user_id))
+        db.session.commit()
+    assert "Set by Alex's teacher" not in text(client)

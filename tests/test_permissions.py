@@ -38,6 +38,20 @@ ALLOWED = {
     "teach.family_letter_page": {"admin", "teacher", "teacher2"},
     "family.home": {"parent"},
     "teach.picture_cards": {"admin", "teacher"},  # walked with the Year 5 class
+    # set work and assessment (walked with the Year 5 class; pupil_id is Sam, of Year 2, so a
+    # Year 5 URL with it is a 404 for everyone: tests/test_reports.py opens real pupil pages)
+    "learn.check": {"pupil"},  # the demo set Year 5 a baseline check of the lesson
+    "teach.class_csv": {"admin", "teacher"},
+    "teach.set_work_page": {"admin", "teacher"},
+    "teach.work_detail": {"admin", "teacher"},
+    "teach.groups": {"admin", "teacher"},
+    "teach.class_lessons": {"admin", "teacher"},
+    "teach.lesson_assessment": {"admin", "teacher"},
+    "teach.lesson_assessment_csv": {"admin", "teacher"},
+    "teach.pupil_report": set(),
+    "teach.pupil_report_csv": set(),
+    "teach.school_coverage": {"admin", "teacher", "teacher2"},
+    "teach.school_coverage_csv": {"admin", "teacher", "teacher2"},
     "worries.report": {"pupil"},
     "worries.sent": {"pupil"},  # only for the pupil who sent it
     "worries.mine": {"pupil"},
@@ -93,10 +107,12 @@ def urls(app, method: str = "GET") -> dict[str, str]:
         y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
         sam = db.session.scalar(select(Pupil.id).where(Pupil.first_name == "Sam"))
         teacher = db.session.scalar(select(User.id).where(User.username == "teacher"))
+        from app.models import Assignment
+        work = db.session.scalar(select(Assignment.id).where(Assignment.class_id == y5))
     values = {"user_id": teacher, "batch_id": 999999, "link_id": 999999,
               "slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
               "pupil_id": sam, "filename": "css/app.css", "worry_id": worry_id,
-              "block_id": "lower-ks2"}
+              "block_id": "lower-ks2", "assignment_id": work}
     out = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or method not in rule.methods:

@@ -7,7 +7,7 @@ Nothing half-loads: if any problem is found, no catalogue is built.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +190,21 @@ class FileChecker:
             self.add(d, key, where, f"'{key}' should be a list")
         return LineList()
 
+    def id_list(self, d: LineDict, key: str, where: str) -> tuple[str, ...]:
+        """An optional list of ids (e.g. the "I can" statements a question assesses)."""
+        if key not in d:
+            return ()
+        out = []
+        for i, value in enumerate(self.seq(d, key, where)):
+            if not isinstance(value, str) or not SLUG_RE.match(value):
+                self.add(d[key], i, where, f"'{key}' entry {i + 1} should be an id (a-z, 0-9, "
+                         "hyphens)")
+            else:
+                out.append(value)
+        if key in d and isinstance(d.get(key), LineList) and not d[key]:
+            self.add(d, key, where, f"'{key}' is empty; leave it out to mean every statement")
+        return tuple(out)
+
     def count(self, seq: LineList, d: LineDict, key: str, where: str, lo: int, hi: int) -> None:
         if key in d and isinstance(d.get(key), LineList) and not lo <= len(seq) <= hi:
             self.add(d, key, where, f"'{key}' has {len(seq)} entries; it needs {lo} to {hi}")
@@ -218,16 +233,16 @@ def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> LineDict | None
 # --- quizzes ------------------------------------------------------------------------------
 
 QUESTION_FIELDS = {
-    "choice": ({"id", "type", "prompt", "options"}, set()),
+    "choice": ({"id", "type", "prompt", "options"}, {"i_can"}),
     "true_false": (
         {"id", "type", "prompt", "answer", "feedback_true", "feedback_false", "misconception"},
-        set(),
+        {"i_can"},
     ),
     "order": (
         {"id", "type", "prompt", "items", "feedback_right", "feedback_wrong", "misconception"},
-        set(),
+        {"i_can"},
     ),
-    "sort": ({"id", "type", "prompt", "groups", "items"}, set()),
+    "sort": ({"id", "type", "prompt", "groups", "items"}, {"i_can"}),
 }
 
 
@@ -237,6 +252,7 @@ class RawQuiz:
     rel: str
     line: int
     tags: list[tuple[str, int, str]]  # (tag, line, where) used by wrong answers
+    statement_refs: list[tuple[str, int, str]] = field(default_factory=list)  # i_can ids
 
 
 def _check_quiz(data: LineDict, rel: str, expected_slug: str, expected_band: str,
@@ -253,6 +269,7 @@ def _check_quiz(data: LineDict, rel: str, expected_slug: str, expected_band: str
     raw_questions = fc.seq(data, "questions", "")
     fc.count(raw_questions, data, "questions", "", 4, 8)
     tags: list[tuple[str, int, str]] = []
+    statement_refs: list[tuple[str, int, str]] = []
     questions: list[Question] = []
     seen: set[str] = set()
 
@@ -281,7 +298,8 @@ def _check_quiz(data: LineDict, rel: str, expected_slug: str, expected_band: str
             fc.add(q, "id", where, f"duplicate question id '{qid}'")
         seen.add(qid)
         prompt = fc.text(q, "prompt", where)
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"i_can": fc.id_list(q, "i_can", where)}
+        statement_refs.extend((sid, _line_of(q, "i_can"), where) for sid in kwargs["i_can"])
         if qtype == "choice":
             raw_opts = fc.seq(q, "options", where)
             fc.count(raw_opts, q, "options", where, 2, 5)
@@ -360,7 +378,7 @@ def _check_quiz(data: LineDict, rel: str, expected_slug: str, expected_band: str
     if not fc.ok:
         return None
     quiz = Quiz(slug=slug, band=band, title=title, questions=tuple(questions), path=rel)
-    return RawQuiz(quiz, rel, data.line, tags)
+    return RawQuiz(quiz, rel, data.line, tags, statement_refs)
 
 
 # --- lessons ------------------------------------------------------------------------------
@@ -448,13 +466,16 @@ def _check_lesson(data: LineDict, rel: str, expected_slug: str, expected_band: s
     notes_raw = fc.mapping(data.get("teacher_notes", LineDict()), "teacher_notes", data,
                            "teacher_notes")
     if "teacher_notes" in data:
-        fc.fields(notes_raw, "teacher_notes", {"goal", "discussion"}, {"notes"})
+        fc.fields(notes_raw, "teacher_notes", {"goal", "discussion"}, {"notes", "reteach"})
+    reteach, reteach_for = _reteach(fc, notes_raw, misconceptions)
     notes = TeacherNotes(
         goal=fc.text(notes_raw, "goal", "teacher_notes"),
         discussion=fc.text(notes_raw, "discussion", "teacher_notes"),
         notes_html=markdown_to_html(fc.text(notes_raw, "notes", "teacher_notes", False)),
+        reteach=reteach, reteach_for=reteach_for,
     )
 
+    statement_ids = {st.id for st in statements}
     tags_used: list[tuple[str, int, str]] = []
     raw_steps = fc.seq(data, "steps", "")
     steps: list[Step] = []
@@ -468,7 +489,7 @@ def _check_lesson(data: LineDict, rel: str, expected_slug: str, expected_band: s
         if stype == "story":
             fc.fields(d, where, common, {"picture", "alt", "next"})
         elif stype == "scenario":
-            fc.fields(d, where, common | {"choices"}, {"picture", "alt"})
+            fc.fields(d, where, common | {"choices"}, {"picture", "alt", "i_can"})
         else:
             fc.add(d, "type" if "type" in d else None, where,
                    f"unknown step type '{stype}'; use story or scenario"
@@ -506,8 +527,13 @@ def _check_lesson(data: LineDict, rel: str, expected_slug: str, expected_band: s
         if nxt:
             tags_used.append(("@next:" + nxt, _line_of(d, "next"), where))
         body = fc.text(d, "body", where)
+        step_ican = fc.id_list(d, "i_can", where) if stype == "scenario" else ()
+        for ref in step_ican:
+            if statement_ids and ref not in statement_ids:
+                fc.add(d, "i_can", where, f"'i_can' names '{ref}', which is not one of this "
+                       "lesson's 'I can' statements")
         steps.append(Step(sid, si, stype, fc.text(d, "title", where), body,
-                          markdown_to_html(body), pic, alt, tuple(choices), nxt))
+                          markdown_to_html(body), pic, alt, tuple(choices), nxt, step_ican))
 
     n_story = sum(s.type == "story" for s in steps)
     n_scen = sum(s.type == "scenario" for s in steps)
@@ -548,7 +574,36 @@ def _check_lesson(data: LineDict, rel: str, expected_slug: str, expected_band: s
     if not fc.ok:
         return None
     return {"fields": fields, "quiz": quiz_slug, "quiz_line": _line_of(data, "quiz"),
-            "order_line": _line_of(data, "order"), "misconceptions": misconceptions}
+            "order_line": _line_of(data, "order"), "misconceptions": misconceptions,
+            "statement_ids": {st.id for st in statements}}
+
+
+def _reteach(fc: FileChecker, notes: LineDict,
+             misconceptions: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """teacher_notes.reteach: one idea for the lesson (text), or one per misconception
+    (a mapping of tag: idea, with an optional 'lesson' key for the whole lesson)."""
+    if "reteach" not in notes:
+        return "", ()
+    value = notes["reteach"]
+    where = "teacher_notes"
+    if isinstance(value, str):
+        return fc.text(notes, "reteach", where), ()
+    if not isinstance(value, LineDict):
+        fc.add(notes, "reteach", where, "'reteach' should be text, or a mapping of "
+               "misconception tag: idea")
+        return "", ()
+    lesson_idea, per_tag = "", []
+    for tag, text in value.items():
+        if not isinstance(text, str) or not text.strip():
+            fc.add(value, tag, where, f"reteach idea for '{tag}' is empty")
+        elif tag == "lesson":
+            lesson_idea = text.strip()
+        elif misconceptions and tag not in misconceptions:
+            fc.add(value, tag, where, f"reteach names misconception '{tag}', which is not "
+                   "declared in 'misconceptions'")
+        else:
+            per_tag.append((str(tag), text.strip()))
+    return lesson_idea, tuple(per_tag)
 
 
 def following(steps: tuple[Step, ...] | list[Step], step: Step) -> str:
@@ -647,6 +702,10 @@ def load_catalogue(root: Path | str, image_dir: Path | str | None = None) -> Cat
             problems.append(Problem(rel, info["quiz_line"], "", f"quiz '{info['quiz']}' is "
                                     f"already used by {used_quizzes[info['quiz']]}"))
         used_quizzes[info["quiz"]] = rel
+        for ref, line, where in raw.statement_refs:
+            if ref not in info["statement_ids"]:
+                problems.append(Problem(raw.rel, line, where, f"'i_can' names '{ref}', which is "
+                                        f"not an 'I can' statement of {rel}"))
         for tag, line, where in raw.tags:
             if tag not in info["misconceptions"]:
                 problems.append(Problem(raw.rel, line, where, f"misconception '{tag}' is not "

@@ -58,6 +58,7 @@ class Step:
     alt: str | None
     choices: tuple[Choice, ...] = ()
     next: str | None = None
+    i_can: tuple[str, ...] = ()  # statement ids a scenario assesses; empty: all the lesson's
 
     def choice(self, key: str) -> Choice | None:
         return next((c for c in self.choices if c.key == key), None)
@@ -103,6 +104,7 @@ class Question:
     feedback_right: str = ""
     feedback_wrong: str = ""
     misconception: str | None = None  # true_false, order
+    i_can: tuple[str, ...] = ()  # statement ids this question assesses; empty: all the lesson's
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,13 @@ class TeacherNotes:
     goal: str
     discussion: str
     notes_html: str
+    reteach: str = ""  # an idea to teach the lesson again
+    reteach_for: tuple[tuple[str, str], ...] = ()  # (misconception tag, idea)
+
+    def reteach_idea(self, tag: str | None) -> str:
+        """The idea for one misconception, else the lesson's, else its discussion question."""
+        return dict(self.reteach_for).get(tag or "", "") or self.reteach or (
+            f"Talk it through again: {self.discussion}" if self.discussion else "")
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,18 @@ class Lesson:
 
     def misconception_text(self, tag: str | None) -> str:
         return dict(self.misconceptions).get(tag or "", "")
+
+    def statements_of(self, item: Question | Step) -> tuple[str, ...]:
+        """The "I can" statements a question or scenario assesses (all, unless it names some)."""
+        return item.i_can or tuple(s.id for s in self.i_can)
+
+    @property
+    def scenarios(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.type == "scenario")
+
+    def visible_to_year(self, year_group: int) -> bool:
+        """By default a pupil sees lessons for their year and earlier years of their stage."""
+        return not self.years or min(self.years) <= year_group
 
 
 @dataclass(frozen=True)

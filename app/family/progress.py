@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..content.model import Catalogue
 from ..learn.progress import LessonCard, home_cards
 from ..models import Pupil
+from ..teach.assignments import Work, pupil_lessons, pupil_work
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class ChildProgress:
     pupil: Pupil
     cards: list[LessonCard]
     carry_on: LessonCard | None
+    set_work: list[tuple[Work, LessonCard | None]] = ()  # (work, its lesson's card)
 
     @property
     def done(self) -> list[LessonCard]:
@@ -30,5 +32,18 @@ class ChildProgress:
 
 
 def child_progress(catalogue: Catalogue, pupil: Pupil) -> ChildProgress:
-    cards, carry_on = home_cards(catalogue, pupil)  # one query for the child's progress
-    return ChildProgress(pupil, cards, carry_on)
+    """The lessons open to the child with progress, and what the teacher has set (the due
+    date and the teacher's note; a baseline check shows only as set, never its answers)."""
+    work = pupil_work(pupil, catalogue)
+    lessons = pupil_lessons(pupil, catalogue, work)
+    work = [w for w in work if w.lesson in lessons]
+    cards, carry_on = home_cards(catalogue, pupil, lessons)
+    by_slug = {c.lesson.slug: c for c in cards}
+    seen: set[tuple[str, str]] = set()
+    shown = []
+    for w in work:
+        key = (w.lesson.slug, w.assignment.kind)
+        if key not in seen:
+            seen.add(key)
+            shown.append((w, by_slug.get(w.lesson.slug)))
+    return ChildProgress(pupil, cards, carry_on, shown)

@@ -43,12 +43,14 @@ def percent(lesson: Lesson, row: LessonProgress | None) -> int:
     return min(99, round(100 * row.step_reached / max(1, lesson.total_positions)))
 
 
-def home_cards(catalogue: Catalogue, pupil: Pupil) -> tuple[list[LessonCard], LessonCard | None]:
-    """The pupil's lessons with progress (one query), and the lesson to carry on with."""
+def home_cards(catalogue: Catalogue, pupil: Pupil, lessons: list[Lesson] | None = None
+               ) -> tuple[list[LessonCard], LessonCard | None]:
+    """The pupil's lessons with progress (one query), and the lesson to carry on with.
+    ``lessons``: only these (the ones open to the pupil); default every lesson of the band."""
     rows = {r.lesson_slug: r for r in db.session.scalars(
         select(LessonProgress).where(LessonProgress.pupil_id == pupil.id))}
     cards = []
-    for lesson in catalogue.by_band[pupil.band]:
+    for lesson in (catalogue.by_band[pupil.band] if lessons is None else lessons):
         row = rows.get(lesson.slug)
         cards.append(LessonCard(lesson, percent(lesson, row), row is not None,
                                 bool(row and row.completed_at), row.current if row else None))
@@ -142,24 +144,32 @@ def unlock(pupil: Pupil, lesson: Lesson, position: str) -> None:
 
 
 def record_choice(pupil: Pupil, lesson: Lesson, step: Step, key: str) -> ScenarioChoice:
+    """Store a scenario choice; the pupil's first at this step is the one assessment counts."""
     choice = step.choice(key)
     assert choice is not None
+    earlier = db.session.scalar(select(func.count(ScenarioChoice.id)).where(
+        ScenarioChoice.pupil_id == pupil.id, ScenarioChoice.lesson_slug == lesson.slug,
+        ScenarioChoice.step_id == step.id)) or 0
     row = ScenarioChoice(school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
                          step_id=step.id, choice=key, safe=choice.safe,
-                         misconception=choice.misconception)
+                         misconception=choice.misconception, first_try=earlier == 0)
     db.session.add(row)
     db.session.commit()
     return row
 
 
-def record_answer(pupil: Pupil, lesson: Lesson, question_id: str, marked: Marked) -> QuizAnswer:
-    attempts = db.session.scalar(select(func.count(QuizAnswer.id)).where(
+def record_answer(pupil: Pupil, lesson: Lesson, question_id: str, marked: Marked,
+                  baseline: bool = False) -> QuizAnswer:
+    """Store a quiz answer. Attempts count lesson answers only: attempt 1 is the first try,
+    the one assessment scores. A baseline check's answers are kept apart (attempt 0)."""
+    attempts = 0 if baseline else db.session.scalar(select(func.count(QuizAnswer.id)).where(
         QuizAnswer.pupil_id == pupil.id, QuizAnswer.lesson_slug == lesson.slug,
-        QuizAnswer.question_id == question_id)) or 0
+        QuizAnswer.question_id == question_id, QuizAnswer.baseline.is_(False))) or 0
     row = QuizAnswer(school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
                      quiz_slug=lesson.quiz.slug, question_id=question_id, answer=marked.answer,
                      correct=marked.correct, misconception=marked.misconception,
-                     attempt=attempts + 1)
+                     attempt=0 if baseline else attempts + 1,
+                     first_try=not baseline and attempts == 0, baseline=baseline)
     db.session.add(row)
     db.session.commit()
     return row

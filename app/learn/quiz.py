@@ -52,6 +52,14 @@ def shuffled(question: Question, pupil_id: int, keys: list[str]) -> list[str]:
     return out
 
 
+def shuffled_choices(step, pupil_id: int) -> list:
+    """A scenario's choices in a stable order per pupil (the safe one is not always first)."""
+    seed = hashlib.sha256(f"{pupil_id}:scenario:{step.id}".encode()).hexdigest()
+    out = list(step.choices)
+    random.Random(seed).shuffle(out)
+    return out
+
+
 def mark(question: Question, form) -> Marked:
     """Mark one answer. ``form`` is a mapping of the submitted fields."""
     if question.type == "choice":

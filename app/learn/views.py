@@ -8,8 +8,14 @@ from ..content.model import Lesson
 from ..db import db
 from ..models import QuizAnswer
 from ..permissions import require
+from ..teach.assignments import (
+    baseline_answered,
+    may_open_lesson,
+    pupil_lessons,
+    pupil_work,
+)
 from . import bp, progress
-from .quiz import AnswerError, mark, right_answer, shuffled, without_title
+from .quiz import AnswerError, mark, right_answer, shuffled, shuffled_choices, without_title
 
 RETRIES_BEFORE_ANSWER = 2
 
@@ -19,9 +25,10 @@ def _catalogue():
 
 
 def _lesson(slug: str) -> Lesson:
-    """A lesson of the pupil's own band, or a friendly 404."""
+    """A lesson open to the pupil (own band, year or released or set, not held back), or a
+    friendly 404: a held-back lesson cannot be opened by URL."""
     lesson = _catalogue().lesson(slug)
-    if lesson is None or lesson.band != current_user.pupil.band:
+    if lesson is None or not may_open_lesson(current_user.pupil, lesson):
         abort(404)
     return lesson
 
@@ -39,9 +46,84 @@ def _bar(lesson: Lesson, position: str) -> dict:
 @bp.route("/")
 @require("learn")
 def home():
-    cards, carry_on = progress.home_cards(_catalogue(), current_user.pupil)
-    return render_template("learn/home.html", cards=cards, carry_on=carry_on,
-                           pupil=current_user.pupil)
+    pupil = current_user.pupil
+    work = pupil_work(pupil, _catalogue())
+    lessons = pupil_lessons(pupil, _catalogue(), work)
+    work = [w for w in work if w.lesson in lessons]  # none of a held-back lesson
+    cards, carry_on = progress.home_cards(_catalogue(), pupil, lessons)
+    by_slug = {c.lesson.slug: c for c in cards}
+    checks = baseline_answered([pupil.id], {w.lesson.slug for w in work
+                                            if w.assignment.kind == "baseline"})
+    set_work = []
+    for w in work:
+        if w.assignment.kind == "baseline":
+            answered = {k.split(":", 1)[1] for k in checks.get(pupil.id, set())
+                        if k.startswith(w.lesson.slug + ":")}
+            total = len(w.lesson.quiz.questions)
+            done = len(answered) >= total
+            set_work.append({"work": w, "card": None, "done": done, "check": True,
+                             "url": None if done else url_for(
+                                 "learn.check", slug=w.lesson.slug,
+                                 qid=_next_check(w.lesson, answered))})
+        else:
+            card = by_slug.get(w.lesson.slug)
+            set_work.append({"work": w, "card": card, "done": bool(card and card.completed),
+                             "check": False, "url": url_for("learn.lesson", slug=w.lesson.slug)})
+    seen: set[tuple[str, bool]] = set()
+    set_work = [x for x in set_work if not ((x["work"].lesson.slug, x["check"]) in seen
+                                            or seen.add((x["work"].lesson.slug, x["check"])))]
+    set_work.sort(key=lambda x: x["done"])
+    return render_template("learn/home.html", cards=cards, carry_on=carry_on, pupil=pupil,
+                           set_work=set_work)
+
+
+def _next_check(lesson: Lesson, answered: set[str]) -> str:
+    return next((q.id for q in lesson.quiz.questions if q.id not in answered),
+                lesson.quiz.questions[-1].id)
+
+
+@bp.route("/<slug>/check/<qid>", methods=["GET", "POST"])
+@require("learn")
+def check(slug: str, qid: str):
+    """A baseline check: the lesson's quiz before teaching, once, with no marks shown."""
+    pupil = current_user.pupil
+    lesson = _catalogue().lesson(slug)
+    question = lesson.quiz.question(qid) if lesson else None
+    if question is None or not may_open_lesson(pupil, lesson) or not any(
+            w.assignment.kind == "baseline" for w in pupil_work(pupil, _catalogue(), slug=slug)):
+        abort(404)
+    answered = {k.split(":", 1)[1] for k in baseline_answered([pupil.id], [slug]).get(
+        pupil.id, set())}
+    if len(answered) >= len(lesson.quiz.questions):
+        flash("You have done this quick check. Thank you!", "success")
+        return redirect(url_for("learn.home"))
+    if qid in answered:
+        return redirect(url_for("learn.check", slug=slug, qid=_next_check(lesson, answered)))
+    error, given = None, {}
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        try:
+            marked = mark(question, request.form)
+        except AnswerError as exc:
+            error, given = exc.message, exc.given
+        else:
+            progress.record_answer(pupil, lesson, qid, marked, baseline=True)
+            answered.add(qid)
+            if len(answered) >= len(lesson.quiz.questions):
+                flash("Thank you! Your teacher will use your answers to plan the lesson.",
+                      "success")
+                return redirect(url_for("learn.home"))
+            return redirect(url_for("learn.check", slug=slug, qid=_next_check(lesson,
+                                                                              answered)))
+    keys = {
+        "choice": [o.key for o in question.options],
+        "order": [str(i) for i in range(len(question.items))],
+        "sort": [i.key for i in question.sort_items],
+    }.get(question.type, [])
+    return render_template("learn/check.html", lesson=lesson, question=question, error=error,
+                           given=given, order=shuffled(question, pupil.id, keys)), \
+        (400 if error else 200)
 
 
 @bp.route("/<slug>/")
@@ -89,6 +171,7 @@ def step(slug: str, step_id: str):
     chosen = step.choice(request.args.get("chose", "")) if step.type == "scenario" else None
     target = progress.after_step(lesson, step, chosen.key) if chosen else None
     return render_template("learn/step.html", lesson=lesson, step=step, chosen=chosen,
+                           choices=shuffled_choices(step, pupil.id),
                            target=target, bar=_bar(lesson, position), error=error,
                            next_url=_url_for_position(lesson, target) if target else None), \
         (400 if error else 200)

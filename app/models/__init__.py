@@ -1,6 +1,18 @@
 """All tables; import from here so Alembic and the app see the same metadata."""
 
 from .admin import AdminAudit, FamilyLinkCode, ImportBatch, Throttle
+from .assessment import (
+    LEVELS,
+    RELEASE_STATES,
+    TARGETS,
+    WORK_KINDS,
+    Assignment,
+    AssignmentPupil,
+    LessonRelease,
+    LevelOverride,
+    PupilGroup,
+    PupilGroupMember,
+)
 from .people import (
     FONTS,
     KINDS,
@@ -36,6 +48,8 @@ from .worries import (
 
 __all__ = [
     "AdminAudit", "FamilyLinkCode", "ImportBatch", "Throttle", "LEAD_ROLES",
+    "LEVELS", "RELEASE_STATES", "TARGETS", "WORK_KINDS", "Assignment", "AssignmentPupil",
+    "LessonRelease", "LevelOverride", "PupilGroup", "PupilGroupMember",
     "FONTS", "OVERLAYS", "TEXT_SIZES", "PupilSettings",
     "ABOUT", "ACTIONS", "ENTRY_KINDS", "FEELINGS", "STATUSES", "URGENCIES", "WORRY_KINDS",
     "AppendOnlyError", "AuditEvent", "OutboxEmail", "Worry", "WorryEntry",

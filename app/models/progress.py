@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -41,6 +41,11 @@ class QuizAnswer(Base):
     correct: Mapped[bool]
     misconception: Mapped[str | None] = mapped_column(String(80))
     attempt: Mapped[int] = mapped_column(default=1)
+    # The pupil's first answer to this question after the lesson's teaching: what assessment
+    # counts. Retries and the shown answer still teach but are not scored.
+    first_try: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Given in a baseline check (the quiz before teaching): compared, never scored.
+    baseline: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -56,4 +61,5 @@ class ScenarioChoice(Base):
     choice: Mapped[str] = mapped_column(String(4))
     safe: Mapped[bool]
     misconception: Mapped[str | None] = mapped_column(String(80))
+    first_try: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

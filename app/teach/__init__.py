@@ -21,4 +21,4 @@ def _load_topics(state) -> None:
                          "above; the app will not start until they are fixed.") from None
 
 
-from . import views  # noqa: E402,F401
+from . import views, work_views  # noqa: E402,F401

@@ -18,11 +18,12 @@ from .course import (
     topic_rows,
     years_label,
 )
+from .dates import school_date
 from .letters import family_letter, letter_classes
 from .pupils import give_new_picture_code, picture_pupils
-from .reports import class_grid
 
 bp.add_app_template_filter(years_label, "years_label")
+bp.add_app_template_filter(school_date, "school_date")
 
 
 @bp.route("/")
@@ -30,17 +31,6 @@ bp.add_app_template_filter(years_label, "years_label")
 def home():
     return render_template("teach/home.html", classes=visible_classes(current_user),
                            catalogue=current_app.extensions["catalogue"])
-
-
-@bp.route("/classes/<int:class_id>")
-@require("teach")
-def class_progress(class_id: int):
-    school_class = db.session.get(SchoolClass, class_id)
-    if not may_manage_class(current_user, school_class):
-        abort(404)
-    lessons, rows = class_grid(current_app.extensions["catalogue"], school_class)
-    return render_template("teach/class.html", school_class=school_class, lessons=lessons,
-                           rows=rows)
 
 
 @bp.route("/course")
