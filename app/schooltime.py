@@ -52,6 +52,27 @@ def today() -> date:
     return datetime.now(zone()).date()
 
 
+def local_date(value: date | datetime | None) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return local(value).date()
+    return value
+
+
+def school_date(value: date | datetime | None, style: str = "short") -> str:
+    """Jinja filter: '2 Dec 2026' (or 'Wed 2 Dec' with style='day'); '' for no date."""
+    day = local_date(value)
+    if day is None:
+        return ""
+    if style == "day":
+        return f"{day:%a} {day.day} {day:%b}"
+    if style == "iso":
+        return day.isoformat()
+    return f"{day.day} {day:%b %Y}"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(format_time, "school_time")
+    app.add_template_filter(school_date, "school_date")
     app.jinja_env.globals["school_today"] = today

@@ -18,12 +18,10 @@ from .course import (
     topic_rows,
     years_label,
 )
-from .dates import school_date
 from .letters import family_letter, letter_classes
 from .pupils import give_new_picture_code, picture_pupils
 
 bp.add_app_template_filter(years_label, "years_label")
-bp.add_app_template_filter(school_date, "school_date")
 
 
 @bp.route("/")
