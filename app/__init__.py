@@ -32,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .family import bp as family_bp
     from .learn import bp as learn_bp
+    from .ops import bp as ops_bp
+    from .ops import setup_logging
     from .teach import bp as teach_bp
     from .worries import bp as worries_bp
 
@@ -40,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(teach_bp)
     app.register_blueprint(family_bp)
     app.register_blueprint(worries_bp)
+    app.register_blueprint(ops_bp)
+    setup_logging(app)
     errors.register(app)
     security.register(app)
 
