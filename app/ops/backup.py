@@ -48,6 +48,10 @@ def expected_revision() -> str:
     return head
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
 def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
     # pages=-1: the whole database in one step, one consistent snapshot. A stepwise copy
     # restarts whenever another connection writes, so under steady writes it may never end.
@@ -105,17 +109,22 @@ def check_backup(path: Path) -> str:
     if not path.is_file() or path.stat().st_size == 0:
         raise BackupError(f"{path} is not a backup file")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = _read_only(path)
     except sqlite3.Error as exc:
         raise BackupError(f"{path} cannot be opened: {exc}") from None
     try:
         try:
             result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         except sqlite3.DatabaseError as exc:
+            if "malformed" in str(exc):
+                raise BackupError(f"{path} is damaged ({exc})") from None
             raise BackupError(f"{path} is not an SQLite database ({exc})") from None
         if result != ["ok"]:
             raise BackupError(f"{path} is damaged: {'; '.join(result[:5])}")
-        version, counts = _describe(conn)
+        try:
+            version, counts = _describe(conn)
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(f"{path} is damaged ({exc})") from None
     finally:
         conn.close()
     expected = expected_revision()
@@ -137,7 +146,7 @@ def restore(uri: str, source_path: Path) -> str:
         kept = path.with_name(f"{path.name}.before-restore-{stamp}")
         backup(uri, kept)
     path.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    source = _read_only(Path(source_path))
     try:
         target = sqlite3.connect(path, timeout=30)
         try:
