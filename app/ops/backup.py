@@ -85,6 +85,7 @@ def backup(uri: str, dest: Path) -> str:
     except BackupError:
         part.unlink(missing_ok=True)
         raise
+    os.chmod(part, 0o600)  # it holds safeguarding records
     with open(part, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(part, dest)
