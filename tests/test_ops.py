@@ -348,3 +348,27 @@ def test_the_backup_timers_script_writes_a_checked_copy_and_prunes_old_ones(
     copy = next(p for p in folder.iterdir() if p.name.startswith("platform-"))
     assert f"schema {expected_revision()}" in check_backup(copy)
     assert oct(copy.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize(("proxies", "recorded"), [(1, "203.0.113.9"), (0, "127.0.0.1")])
+def test_the_audit_log_records_the_address_the_trusted_proxy_saw(make_app, proxies, recorded):
+    from app.models import Worry
+    from app.ops.proxy import behind_proxies
+
+    app = behind_proxies(make_app(TRUSTED_PROXIES=proxies))
+    with app.app_context():
+        pupil = db.session.scalar(select(User).where(User.username == "pupil"))
+        worry = Worry(school_id=pupil.school_id, source="pupil", raised_by_id=pupil.id,
+                      about_pupil_id=pupil.pupil.id, kind="unkind", client_token="p" * 32)
+        db.session.add(worry)
+        db.session.commit()
+        worry_id = worry.id
+    lead = app.test_client()
+    sign_in(lead, "dsl")
+    page = lead.get(f"/safeguarding/worries/{worry_id}",
+                    headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert page.status_code == 200
+    with app.app_context():
+        ips = set(db.session.scalars(select(AuditEvent.ip).where(
+            AuditEvent.target == f"worry {worry_id}")))
+    assert ips == {recorded}
