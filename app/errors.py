@@ -1,7 +1,8 @@
 """Friendly error pages; never a stack trace to a user."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 
 def register(app: Flask) -> None:
@@ -38,6 +39,21 @@ def register(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(e):
         return page(413, "That was too much", "What you sent was too long. Please shorten it.")
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(e):
+        """The database is down or unreachable: a calm page, a retry hint, never a 500."""
+        from .db import db
+
+        app.logger.warning("database unavailable: %s", type(getattr(e, "orig", e)).__name__)
+        try:
+            db.session.rollback()
+        except OperationalError:
+            pass
+        # Rendered without the context processors: they read the signed-in user from the
+        # database that is not there.
+        html = app.jinja_env.get_template("ops/unavailable.html").render(path=request.path)
+        return html, 503, {"Retry-After": "30"}
 
     @app.errorhandler(500)
     def server_error(e):

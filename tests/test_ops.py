@@ -16,7 +16,7 @@ from app import create_app
 from app.db import db, utcnow
 from app.demo import seed_demo
 from app.migrate import upgrade
-from app.models import AuditEvent, OutboxEmail, School, SchoolClass, User
+from app.models import AuditEvent, OutboxEmail, School, SchoolClass, User, Worry
 from app.ops.backup import BackupError, backup, check_backup, expected_revision
 
 from .conftest import SQLiteDatabases, base_config
@@ -352,7 +352,6 @@ def test_the_backup_timers_script_writes_a_checked_copy_and_prunes_old_ones(
 
 @pytest.mark.parametrize(("proxies", "recorded"), [(1, "203.0.113.9"), (0, "127.0.0.1")])
 def test_the_audit_log_records_the_address_the_trusted_proxy_saw(make_app, proxies, recorded):
-    from app.models import Worry
     from app.ops.proxy import behind_proxies
 
     app = behind_proxies(make_app(TRUSTED_PROXIES=proxies))
@@ -372,3 +371,52 @@ def test_the_audit_log_records_the_address_the_trusted_proxy_saw(make_app, proxi
         ips = set(db.session.scalars(select(AuditEvent.ip).where(
             AuditEvent.target == f"worry {worry_id}")))
     assert ips == {recorded}
+
+
+# --- the database unavailable, then back --------------------------------------------------
+
+
+def test_database_unavailable_gives_a_calm_retry_page_then_the_app_recovers(app):
+    """New connections fail (server down, file unreachable); pages say so kindly, with no
+    false "sent"; once connections work again the same app serves normally, by itself."""
+    from sqlalchemy import event
+
+    from .helpers import csrf_from
+
+    pupil = app.test_client()
+    sign_in(pupil, "pupil")
+    teacher = app.test_client()
+    sign_in(teacher, "teacher")
+    form = pupil.get("/worry/").get_data(as_text=True)
+    token = form.split('name="token" value="')[1].split('"')[0]
+    with app.app_context():
+        engine = db.engine
+        before = db.session.scalar(select(func.count()).select_from(Worry))
+    failure = engine.dialect.loaded_dbapi.OperationalError
+
+    def refuse(dialect, conn_rec, cargs, cparams):
+        raise failure("could not connect to server: Connection refused")
+
+    event.listen(engine, "do_connect", refuse)
+    engine.dispose()  # every pooled connection is gone with the server
+    try:
+        for client, url in [(pupil, "/learn/"), (teacher, "/staff/"), (pupil, "/worry/mine")]:
+            response = client.get(url)
+            html = response.get_data(as_text=True)
+            assert response.status_code == 503, (url, response.status_code)
+            assert response.headers["Retry-After"] == "30"
+            assert "Please try again in a minute" in html and "Traceback" not in html
+        sent = pupil.post("/worry/", data={
+            "csrf_token": csrf_from(form), "token": token, "step": "3", "kind": "unkind",
+            "about": "me", "feeling": "sad", "words": "", "talk": "yes", "from": "/learn/"})
+        html = sent.get_data(as_text=True)
+        assert sent.status_code == 503
+        assert "it did not send. Please tell a grown-up now" in html and "was sent" not in html
+        assert app.test_client().get("/healthz").status_code == 503
+    finally:
+        event.remove(engine, "do_connect", refuse)
+    assert pupil.get("/learn/").status_code == 200  # back by itself: no restart
+    assert teacher.get("/staff/").status_code == 200
+    assert app.test_client().get("/healthz").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Worry)) == before
