@@ -12,7 +12,15 @@ export FLASK_APP=app
 .venv/bin/flask seed-demo
 .venv/bin/flask send-outbox --watch &
 sender=$!
-stop_sender() { kill -TERM "$sender" 2>/dev/null || true; wait "$sender" 2>/dev/null || true; }
-trap stop_sender EXIT
-echo "Open http://127.0.0.1:5000 (demo accounts are listed in README.md). Ctrl+C stops it."
-.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}" &
+web=$!
+stop() {
+  trap - EXIT INT TERM
+  kill -TERM "$web" "$sender" 2>/dev/null || true
+  wait "$web" 2>/dev/null || true
+  wait "$sender" 2>/dev/null || true
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+echo "Open http://127.0.0.1:${PORT:-5000} (demo accounts are listed in README.md). Ctrl+C stops it."
+wait "$web"  # when the web server stops, the sender stops with it
