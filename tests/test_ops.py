@@ -491,12 +491,14 @@ def test_two_app_servers_on_one_database_behave_as_one(databases, tmp_path):
                 intruder.post("/login", {"csrf_token": TOKEN.search(page).group(1),
                                          "username": "teacher", "password": "wrong-password"})
             assert wrong.value.code == 400
+            wrong.value.close()
         teacher = Browser(b)
         page = teacher.get("/login")
         with pytest.raises(HTTPError) as refused:
             teacher.post("/login", {"csrf_token": TOKEN.search(page).group(1),
                                     "username": "teacher", "password": "demo-teacher-pass"})
         assert "paused" in refused.value.read().decode()
+        refused.value.close()
 
         deadline = threading.Event()
         for _ in range(400):
