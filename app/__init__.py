@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .family import bp as family_bp
     from .learn import bp as learn_bp
+    from .ops import bp as ops_bp
+    from .ops import setup_logging
     from .teach import bp as teach_bp
     from .worries import bp as worries_bp
 
@@ -44,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(worries_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(join_bp)
+    app.register_blueprint(ops_bp)
+    setup_logging(app)
     errors.register(app)
     security.register(app)
     schooltime.register(app)

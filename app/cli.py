@@ -1,4 +1,5 @@
-"""flask commands: init-db, seed-demo, check-content, send-outbox, worry-reminders."""
+"""flask commands: init-db, seed-demo, check-content, send-outbox, worry-reminders, backup,
+restore."""
 
 from __future__ import annotations
 
@@ -91,28 +92,108 @@ def create_school_command(name: str, admin_username: str, admin_name: str | None
 
 
 @click.command("send-outbox")
+@click.option("--watch", is_flag=True,
+              help="Keep running: send every few seconds and queue reminders on schedule; "
+                   "stops cleanly on SIGTERM or Ctrl+C.")
+@click.option("--poll", type=float, default=None,
+              help="Seconds between looks at the outbox with --watch "
+                   "(default OUTBOX_POLL_SECONDS, 5).")
 @with_appcontext
-def send_outbox_command() -> None:
-    """Send emails waiting in the outbox (run from cron every minute)."""
+def send_outbox_command(watch: bool, poll: float | None) -> None:
+    """Send the emails waiting in the outbox: once, or as the sender service with --watch.
+
+    Several senders may run at once (hosts, cron overlapping): each email goes out once.
+    """
     from .worries.mail import deliver_outbox, smtp_configured
 
-    if not smtp_configured(current_app):
+    app = current_app._get_current_object()
+    if not smtp_configured(app):
         click.echo("SMTP is not configured (set FLASK_SMTP_HOST); nothing sent.")
         return
-    sent, failed = deliver_outbox(current_app)
+    if watch:
+        _watch(app, poll)
+        return
+    sent, failed = deliver_outbox(app)
     click.echo(f"Sent {sent}, failed {failed} (failed messages are retried later).")
+
+
+def _watch(app: Flask, poll: float | None) -> None:
+    import signal
+    import threading
+
+    from .ops.logs import setup_logging
+    from .worries.mail import watch
+
+    setup_logging(app)
+    stop = threading.Event()
+
+    def _stop(signum, frame):  # finish the message in hand, then leave
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        watch(app, stop, poll)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Sender stopped.")
 
 
 @click.command("worry-reminders")
 @with_appcontext
 def worry_reminders_command() -> None:
-    """Remind leads of worries still unread after WORRY_REMINDER_MINUTES (run from cron)."""
-    from .worries.mail import deliver_outbox
-    from .worries.service import enqueue_reminders
+    """Remind leads of unread worries now (`send-outbox --watch` already does this on schedule)."""
+    from .worries.mail import deliver_outbox, queue_reminders
 
-    queued = enqueue_reminders()
-    sent, failed = deliver_outbox(current_app)
+    queued = queue_reminders()
+    sent, failed = deliver_outbox(current_app._get_current_object())
     click.echo(f"Queued {queued} reminder(s); sent {sent}, failed {failed}.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the SQLite database to PATH while the site runs."""
+    from .ops.backup import BackupError, backup
+
+    try:
+        summary = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary)
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Check the backup at PATH and put it in place of the SQLite database (stop the site first)."""
+    from .ops.backup import BackupError, check_backup, restore
+
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        found = check_backup(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(found)
+    if not yes:
+        click.confirm("Replace the current database with this backup?", abort=True)
+    db_engine_dispose()
+    try:
+        summary = restore(uri, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary)
+
+
+def db_engine_dispose() -> None:
+    """Close this process's connections before the file under them is replaced."""
+    from .db import db
+
+    db.session.remove()
+    db.engine.dispose()
 
 
 def register(app: Flask) -> None:
@@ -122,3 +203,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(check_content_command)
     app.cli.add_command(send_outbox_command)
     app.cli.add_command(worry_reminders_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -40,7 +40,6 @@ def defaults(app: Flask) -> dict:
         "SMTP_TIMEOUT": 5,
         "MAIL_FROM": "Safe Online <no-reply@localhost>",
         "PUBLIC_URL": "",  # base of links in emails; the request's host when empty
-        "MAIL_SEND_AFTER_REQUEST": True,
         "WORRY_REMINDER_MINUTES": 60,
         "SAFEGUARDING_RETENTION_AGE": 25,
         # A family link code on a letter home works once, for this many days.

@@ -2,6 +2,7 @@
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 
 def register(app: Flask) -> None:
@@ -42,6 +43,21 @@ def register(app: Flask) -> None:
 
             return page(413, "That file is too large", TOO_LARGE)
         return page(413, "That was too much", "What you sent was too long. Please shorten it.")
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(e):
+        """The database is down or unreachable: a calm page, a retry hint, never a 500."""
+        from .db import db
+
+        app.logger.warning("database unavailable: %s", type(getattr(e, "orig", e)).__name__)
+        try:
+            db.session.rollback()
+        except OperationalError:
+            pass
+        # Rendered without the context processors: they read the signed-in user from the
+        # database that is not there.
+        html = app.jinja_env.get_template("ops/unavailable.html").render(path=request.path)
+        return html, 503, {"Retry-After": "30"}
 
     @app.errorhandler(500)
     def server_error(e):

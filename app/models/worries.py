@@ -110,9 +110,15 @@ class AuditEvent(Base):
 
 
 class OutboxEmail(Base):
-    """An email waiting to go: kept until the SMTP server accepts it, retried with back-off."""
+    """An email waiting to go: kept until the SMTP server accepts it, retried with back-off.
+
+    A sender claims a row (``claimed_until``, ``claimed_by``) before sending it, so two senders
+    never send the same row; a claim left by a crashed sender expires and the row is retried.
+    ``message_id`` is fixed at the first claim, so a resend after a crash is recognisable.
+    """
 
     __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_due", "sent_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -126,6 +132,9 @@ class OutboxEmail(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # host:pid:random of a sender
+    message_id: Mapped[str | None] = mapped_column(String(250))
 
 
 class AppendOnlyError(RuntimeError):

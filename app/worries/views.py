@@ -32,7 +32,7 @@ from ..models import (
     Worry,
 )
 from ..permissions import may_read_worry, require
-from . import bp, mail, service
+from . import bp, service
 from .forms import ConcernForm
 
 LABELS = {"kinds": WORRY_KINDS, "feelings": FEELINGS, "about": ABOUT, "urgencies": URGENCIES,
@@ -45,19 +45,6 @@ def _badge():
     if current_user.is_authenticated and current_user.has_role(*LEAD_ROLES):
         return {"unread_worries": service.unread_count(current_user.school_id)}
     return {}
-
-
-def _deliver_after_response(response: Response) -> Response:
-    app = current_app._get_current_object()
-    if app.config["MAIL_SEND_AFTER_REQUEST"] and mail.smtp_configured(app):
-        def send():
-            with app.app_context():
-                try:
-                    mail.deliver_outbox(app)
-                except SQLAlchemyError:  # retried by `flask send-outbox`
-                    app.logger.exception("outbox delivery failed; will retry")
-        response.call_on_close(send)
-    return response
 
 
 # --- the pupil's side -----------------------------------------------------------------------
@@ -99,8 +86,7 @@ def _send(clean: dict, place: str | None):
         db.session.rollback()
         current_app.logger.exception("a worry could not be saved")
         return render_template("worries/not_sent.html"), 503
-    response = redirect(url_for("worries.sent", worry_id=worry.id))
-    return _deliver_after_response(response)
+    return redirect(url_for("worries.sent", worry_id=worry.id))  # email: the sender process
 
 
 @bp.route("/worry/sent/<int:worry_id>")
@@ -169,7 +155,7 @@ def concern():
                     return render_template("worries/concern_not_saved.html", form=form), 503
                 flash("Your concern has been recorded and sent to the safeguarding lead.",
                       "success")
-                return _deliver_after_response(redirect(url_for("worries.my_concerns")))
+                return redirect(url_for("worries.my_concerns"))
     elif request.method == "POST" and form.pupil.data == 0:
         form.pupil.errors = ["Choose the pupil this concern is about."]
     return render_template("worries/concern.html", form=form), (
