@@ -127,6 +127,7 @@ def class_pupil(school_class: SchoolClass, pupil_id: int) -> Pupil | None:
 
 
 def may_see_coverage(user: User) -> bool:
+    """The computing lead, head and every teacher see strand coverage (classes, no pupils)."""
     return bool(user.is_authenticated and user.has_role("teacher", "school_admin"))
 
 
@@ -135,5 +136,5 @@ def coverage_classes(user: User) -> list[SchoolClass]:
     if not may_see_coverage(user):
         return []
     return list(db.session.scalars(select(SchoolClass).where(
-        SchoolClass.school_id == user.school_id).order_by(SchoolClass.year_group,
-                                                          SchoolClass.name)))
+        SchoolClass.school_id == user.school_id, SchoolClass.archived_at.is_(None))
+        .order_by(SchoolClass.year_group, SchoolClass.name)))
