@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..auth.service import new_picture_code
 from ..db import db
 from ..models import Pupil, SchoolClass
 
@@ -14,15 +13,3 @@ def picture_pupils(school_class: SchoolClass) -> list[tuple[Pupil, list[str]]]:
         Pupil.class_id == school_class.id, Pupil.status == "active")
         .order_by(Pupil.first_name, Pupil.surname_initial))
     return [(p, p.picture_code.split(",") if p.picture_code else []) for p in pupils]
-
-
-def give_new_picture_code(pupil: Pupil) -> str:
-    """A fresh code (for example after a child shared theirs); unlocks the account too."""
-    code = new_picture_code()
-    while code == pupil.picture_code:
-        code = new_picture_code()
-    pupil.picture_code = code
-    pupil.user.failed_logins = 0
-    pupil.user.locked_until = None
-    db.session.commit()
-    return code

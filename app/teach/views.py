@@ -5,6 +5,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..admin.pupils import reset_sign_in
 from ..auth.forms import EmptyForm
 from ..db import db
 from ..models import Pupil, SchoolClass
@@ -19,7 +20,7 @@ from .course import (
     years_label,
 )
 from .letters import family_letter, letter_classes
-from .pupils import give_new_picture_code, picture_pupils
+from .pupils import picture_pupils
 
 bp.add_app_template_filter(years_label, "years_label")
 
@@ -94,7 +95,9 @@ def new_picture_code(class_id: int, pupil_id: int):
     pupil = db.session.get(Pupil, pupil_id)
     if pupil is None or pupil.class_id != school_class.id or not EmptyForm().validate_on_submit():
         abort(404)
-    give_new_picture_code(pupil)
-    flash(f"{pupil.short_name} has new sign-in pictures. The old ones no longer work.",
-          "success")
+    # New details for the pupil's band (pictures in KS1), unpaused and audited.
+    credentials = reset_sign_in(pupil, current_user)
+    db.session.commit()
+    what = "sign-in pictures" if credentials.pictures else "password (print the new card)"
+    flash(f"{pupil.short_name} has new {what}. The old ones no longer work.", "success")
     return redirect(url_for("teach.picture_cards", class_id=school_class.id))
