@@ -16,9 +16,17 @@ def defaults(app: Flask) -> dict:
         "DATABASE_URL": f"sqlite:///{Path(app.instance_path) / 'platform.db'}",
         "CONTENT_DIR": str(REPO_ROOT),
         "SCHOOL_TIMEZONE": "Europe/London",
-        # Sign-in: an account locks after this many failures in a row, for this long.
+        # Sign-in (docs/security.md): this many failures within LOCKOUT_MINUTES pause the
+        # account for unknown clients (or one known device) for LOCKOUT_MINUTES; its own
+        # known devices carry on. One client (address) failing CLIENT_THRESHOLD times within
+        # CLIENT_MINUTES is paused that long. On a picture device, a pupil's failures pause
+        # that pupil on that device only, for PICTURE_PAUSE_MINUTES.
         "LOCKOUT_THRESHOLD": 5,
         "LOCKOUT_MINUTES": 15,
+        "CLIENT_THRESHOLD": 30,
+        "CLIENT_MINUTES": 15,
+        "PICTURE_PAUSE_MINUTES": 2,
+        "KNOWN_DEVICE_DAYS": 400,
         # Picture sign-in devices stay enabled until the end of the current term (month-day).
         "TERM_ENDS": ("12-20", "04-03", "07-23"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -86,6 +86,16 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def _remember_device(response, known, user) -> None:
+    """After a real sign-in this browser is a known device for the account (a signed cookie
+    that only lets its failures count apart from strangers'; it signs nobody in)."""
+    response.set_cookie(
+        service.KNOWN_DEVICE_COOKIE, service.remember_device(known, user),
+        max_age=current_app.config["KNOWN_DEVICE_DAYS"] * 86400, httponly=True,
+        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
 def _start_session(user) -> None:
     session.clear()
     login_user(user)
@@ -106,10 +116,16 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        result = service.password_sign_in(form.username.data, form.password.data)
+        known = service.known_device(request.cookies.get(service.KNOWN_DEVICE_COOKIE))
+        result = service.password_sign_in(form.username.data, form.password.data,
+                                          client=request.remote_addr or "unknown",
+                                          device=known)
         if result.user is not None:
             _start_session(result.user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(result.user))
+            response = redirect(_safe_next(request.args.get("next"))
+                                or home_for(result.user))
+            _remember_device(response, known, result.user)
+            return response
         error = result.error
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     status = 400 if (error or form.errors) else 200
@@ -145,7 +161,8 @@ def picture_code(pupil_id: int):
         elif picture in service.PICTURES and len(chosen) < service.PICTURE_CODE_LENGTH:
             chosen = [*chosen, picture]
         if len(chosen) == service.PICTURE_CODE_LENGTH:
-            result = service.picture_sign_in(pupil, chosen)
+            result = service.picture_sign_in(
+                pupil, chosen, service.device_id(request.cookies[service.DEVICE_COOKIE]))
             session.pop("pictures", None)
             if result.user is not None:
                 _start_session(result.user)
