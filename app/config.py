@@ -33,6 +33,9 @@ def defaults(app: Flask) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a school day from sign-in
+        # A pupil's session ends when the browser closes and after this long without a page;
+        # the page asks "are you still there?" two minutes before.
+        "PUPIL_IDLE_MINUTES": 20,
         # The signed session cookie is only re-sent when it changes, not on every page.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -179,3 +179,125 @@ def test_the_same_answer_and_the_same_work_whatever_was_wrong(app, monkeypatch, 
     reference = fail(app.test_client(), "someone-else", password="x").get_data(as_text=True)
     assert html == re.sub(r'value="[^"]*"', 'value=""', reference)
     assert service.WRONG_DETAILS in html
+
+
+# --- 5. sign-out ends the session on the server --------------------------------------------
+
+
+def _copy_session(client, app):
+    return client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session")).value
+
+
+@pytest.mark.parametrize("how", ["sign-out", "new password", "deactivated"])
+def test_a_copied_session_cookie_stops_working(app, how):
+    client = app.test_client()
+    sign_in(client, "teacher")
+    stolen = _copy_session(client, app)
+    if how == "sign-out":
+        submit(client, "/logout", page="/staff/")
+    elif how == "new password":
+        response = submit(client, "/password/new", {"current": PASSWORDS["teacher"],
+                                                    "password": "a-brand-new-long-password",
+                                                    "confirm": "a-brand-new-long-password"})
+        assert response.status_code == 302
+        assert client.get("/staff/").status_code == 200  # this session carries on
+    else:
+        with app.app_context():
+            db.session.get(User, user_id(app, "teacher")).enabled = False
+            db.session.commit()
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    response = replay.get("/staff/")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+# --- 6. shared classroom devices -----------------------------------------------------------
+
+
+def _session_cookie_header(response) -> str:
+    return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+
+
+def test_a_pupil_session_ends_with_the_browser_an_adult_session_lasts_the_day(app):
+    pupil = submit(app.test_client(), "/login", {"username": "pupil",
+                                                 "password": PASSWORDS["pupil"]})
+    assert "Expires=" not in _session_cookie_header(pupil)
+    adult = submit(app.test_client(), "/login", {"username": "parent",
+                                                 "password": PASSWORDS["parent"]})
+    assert "Expires=" in _session_cookie_header(adult)
+
+
+def _age_session(client, seconds: int) -> None:
+    with client.session_transaction() as sess:
+        sess["seen"] = sess["seen"] - seconds
+
+
+def test_a_pupil_is_signed_out_after_the_idle_time_with_a_gentle_word(make_app):
+    app = make_app(PUPIL_IDLE_MINUTES=5)
+    client = app.test_client()
+    sign_in(client, "pupil")
+    home = client.get("/learn/").get_data(as_text=True)
+    assert 'data-idle="300"' in home and "Are you still there?" in home  # the script's box
+    # without JavaScript the page itself asks, two minutes before
+    assert 'http-equiv="refresh" content="180;url=/still-here?next=/learn/"' in home
+    _age_session(client, 4 * 60)
+    asked = client.get("/still-here?next=/learn/")
+    assert asked.status_code == 200 and "Are you still there?" in asked.get_data(as_text=True)
+    kept = submit(client, "/still-here?next=/learn/", page="/still-here?next=/learn/")
+    assert kept.location == "/learn/"
+    with client.session_transaction() as sess:
+        assert sess["seen"] >= int(__import__("time").time()) - 5  # the clock restarted
+    _age_session(client, 5 * 60 + 1)
+    gone = client.get("/learn/")
+    assert gone.status_code == 302 and gone.location.endswith("/login?away=1")
+    page = client.get(gone.location).get_data(as_text=True)
+    assert "You were away for a while" in page
+    assert client.get("/learn/").status_code == 302  # signed out for good
+
+
+def test_the_still_here_ping_answers_the_script(make_app):
+    app = make_app(PUPIL_IDLE_MINUTES=5)
+    client = app.test_client()
+    sign_in(client, "pupil")
+    html = client.get("/learn/").get_data(as_text=True)
+    from .helpers import csrf_from
+    response = client.post("/still-here", data={"csrf_token": csrf_from(html)},
+                           headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 204
+
+
+def test_adults_have_no_idle_sign_out_here(app):
+    client = app.test_client()
+    sign_in(client, "teacher")
+    assert "data-idle" not in client.get("/staff/").get_data(as_text=True)
+
+
+def test_quick_hide_ends_a_worry_in_progress(app):
+    client = app.test_client()
+    sign_in(client, "pupil")
+    first = client.get("/worry/").get_data(as_text=True)
+    started = re.search(r'name="started" value="(\d+)"', first).group(1)
+    token = re.search(r'name="token" value="(\w+)"', first).group(1)
+    step2 = submit(client, "/worry/", {"step": "1", "kind": "unkind", "token": token,
+                                       "started": started})
+    html = step2.get_data(as_text=True)
+    assert step2.status_code == 200 and 'name="kind" value="unkind"' in html
+    assert f'name="started" value="{started}"' in html
+    assert client.get("/hide").status_code == 200
+    # the same form sent again from the history: back to an empty first step, nothing kept
+    again = submit(client, "/worry/", {"step": "2", "kind": "unkind", "about": "me",
+                                       "words": "something private", "token": token,
+                                       "started": started}, page="/worry/")
+    text = again.get_data(as_text=True)
+    assert "Step 1 of 3" in text and "something private" not in text
+    assert 'value="unkind"' not in text.split("tile-grid kinds")[0]
+
+
+@pytest.mark.parametrize("url", ["/worry/", "/worry/mine"])
+def test_worry_pages_are_not_stored_and_have_a_neutral_title(app, url):
+    client = app.test_client()
+    sign_in(client, "pupil")
+    response = client.get(url)
+    assert response.headers["Cache-Control"] == "no-store"
+    title = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True)).group(1)
+    assert "worry" not in title.lower() and title == "My learning · Safe Online"

@@ -23,6 +23,7 @@ ALLOWED = {
     "auth.agreement": set(),  # redirects home once accepted
     "auth.device": {"admin", "teacher", "teacher2"},
     "auth.new_password": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
+    "auth.still_here": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
     "learn.home": {"pupil"},
     "learn.lesson": set(),
     "learn.step": {"pupil"},

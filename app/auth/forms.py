@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -27,6 +27,12 @@ class DeviceForm(FlaskForm):
 
 class NewPasswordForm(FlaskForm):
     """Choose a password: long ones and pasting are welcome; no rules about symbols."""
+
+    current = PasswordField(
+        "Your current password",
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
     password = PasswordField(
         "New password",

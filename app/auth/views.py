@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from flask import (
     abort,
     current_app,
@@ -22,7 +24,8 @@ from .agreements import agreement_for
 from .forms import DeviceForm, EmptyForm, LoginForm, NewPasswordForm
 
 # Pages open to a signed-in account that has not yet accepted its agreement.
-GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_password"}
+GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_password",
+             "auth.still_here"}
 
 
 @bp.before_app_request
@@ -41,18 +44,23 @@ def new_password():
     if current_user.password_hash is None:
         abort(404)
     form = NewPasswordForm()
+    first_time = current_user.must_change_password
     if form.validate_on_submit():
-        problem = service.password_problem(current_user, form.password.data)
-        if problem is None:
-            service.set_password(current_user, form.password.data)
-            db.session.commit()
-            login_user(current_user)  # this session carries on with the new version
-            flash("Your new password is ready. Use it next time you sign in.", "success")
-            return redirect(home_for(current_user))
-        form.password.errors = [problem]
-    return render_template("auth/new_password.html", form=form,
-                           first_time=current_user.must_change_password), \
-        (400 if form.errors else 200)
+        user = current_user._get_current_object()
+        if not first_time and not service.check_password_hash(user.password_hash,
+                                                              form.current.data or ""):
+            form.current.errors = ["That is not your current password."]
+        else:
+            problem = service.password_problem(user, form.password.data)
+            if problem is None:
+                service.set_password(user, form.password.data)
+                db.session.commit()
+                login_user(user)  # this session carries on with the new version
+                flash("Your new password is ready. Use it next time you sign in.", "success")
+                return redirect(home_for(user))
+            form.password.errors = [problem]
+    return render_template("auth/new_password.html", form=form, first_time=first_time), \
+        (400 if form.errors or form.current.errors or form.password.errors else 200)
 
 
 @bp.before_app_request
@@ -99,7 +107,45 @@ def _remember_device(response, known, user) -> None:
 def _start_session(user) -> None:
     session.clear()
     login_user(user)
-    session.permanent = True
+    # A pupil's session lives only until the browser closes (shared classroom devices) and
+    # ends after PUPIL_IDLE_MINUTES without a page; adults keep theirs for a school day.
+    session.permanent = not user.is_pupil
+    if user.is_pupil:
+        session["seen"] = int(time.time())
+
+
+@bp.before_app_request
+def pupil_idle_timeout():
+    """End a pupil's session after PUPIL_IDLE_MINUTES without a request (server-side: the
+    time is in the signed session, so a copied cookie ages too)."""
+    if request.endpoint == "static" or not current_user.is_authenticated \
+            or not current_user.is_pupil:
+        return None
+    now = int(time.time())
+    seen = session.get("seen")
+    if not isinstance(seen, int) or now - seen > current_app.config["PUPIL_IDLE_MINUTES"] * 60:
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.login", away=1))
+    asking = request.endpoint == "auth.still_here" and request.method == "GET"
+    if now - seen >= 30 and not asking:  # re-sign the cookie twice a minute at most
+        session["seen"] = now
+    return None
+
+
+@bp.route("/still-here", methods=["GET", "POST"])
+@login_required
+def still_here():
+    """"Are you still there?": a press keeps a pupil's session going (the page's script
+    calls it too); without JavaScript the page itself asks."""
+    form = EmptyForm()
+    back = _safe_next(request.values.get("next")) or home_for(current_user)
+    if request.method == "POST" and form.validate_on_submit():
+        if request.headers.get("X-Requested-With") == "fetch":
+            return "", 204
+        return redirect(back)
+    return render_template("auth/still_here.html", form=form, back=back,
+                           minutes=current_app.config["PUPIL_IDLE_MINUTES"])
 
 
 @bp.route("/")
@@ -129,7 +175,8 @@ def login():
         error = result.error
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     status = 400 if (error or form.errors) else 200
-    return render_template("auth/login.html", form=form, error=error, device=device), status
+    return render_template("auth/login.html", form=form, error=error, device=device,
+                           away=request.args.get("away") == "1"), status
 
 
 @bp.route("/login/pictures")
@@ -180,8 +227,13 @@ def picture_code(pupil_id: int):
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = EmptyForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and current_user.is_authenticated:
+        # End the session on the server too: a copy of this cookie no longer signs anyone in.
+        current_user.end_sessions()
+        db.session.commit()
         logout_user()
+        session.clear()
+    elif form.validate_on_submit():
         session.clear()
     return redirect(url_for("auth.login"))
 

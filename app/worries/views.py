@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC
 
 from flask import (
@@ -10,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -72,8 +74,15 @@ def report():
     place = service.safe_place(request.values.get("from"))
     values = {"token": data.get("token") or service.new_token(), "kind": data.get("kind", ""),
               "about": data.get("about", ""), "feeling": data.get("feeling", ""),
-              "words": data.get("words", ""), "from": place or ""}
+              "words": data.get("words", ""), "from": place or "",
+              "started": data.get("started") or str(int(time.time()))}
     errors: dict[str, str] = {}
+    if request.method == "POST" and _hidden_since(values["started"]):
+        # quick-hide was pressed after this worry was begun: nothing of it comes back
+        values = {"token": service.new_token(), "kind": "", "about": "", "feeling": "",
+                  "words": "", "from": place or "", "started": str(int(time.time()))}
+        return render_template("worries/report.html", step=1, values=values, errors={},
+                               labels=LABELS, form=EmptyForm())
     if request.method == "POST":
         # CSRFProtect has already refused a post without a valid token (400): no second check
         # here, so the one write a burst of pupils makes at once costs as little as it can.
@@ -122,9 +131,16 @@ def mine():
     return render_template("worries/mine.html", rows=rows, labels=LABELS)
 
 
+def _hidden_since(started: str) -> bool:
+    hidden_at = session.get("hidden_at")
+    return isinstance(hidden_at, int) and started.isdigit() and int(started) <= hidden_at
+
+
 @bp.route("/hide")
 def hide():
-    """A neutral page that the quick-hide button swaps in at once."""
+    """A neutral page that the quick-hide button swaps in at once. It also ends any worry in
+    progress: a form begun before this moment, sent again from the history, starts afresh."""
+    session["hidden_at"] = int(time.time())
     return render_template("worries/hide.html")
 
 
