@@ -27,6 +27,11 @@ def defaults(app: Flask) -> dict:
         "CLIENT_MINUTES": 15,
         "PICTURE_PAUSE_MINUTES": 2,
         "KNOWN_DEVICE_DAYS": 400,
+        # Two-step sign-in for leads, deputies and admins (and teachers where the school asks);
+        # exporting a child's safeguarding file asks for the password (and code) again unless
+        # the session signed in within REAUTH_MINUTES.
+        "TWO_STEP_REQUIRED": True,
+        "REAUTH_MINUTES": 5,
         # Picture sign-in devices stay enabled until the end of the current term (month-day).
         "TERM_ENDS": ("12-20", "04-03", "07-23"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,6 +1,6 @@
 """Response headers: nothing leaves our origin, nothing frames us, no referrer leaks."""
 
-from flask import Flask
+from flask import Flask, request
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
-        if response.mimetype == "text/html":
+        # Every page and download (a safeguarding CSV too) is no-store; only the static
+        # files of the course (no personal data) may be cached.
+        if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -24,6 +24,9 @@ ALLOWED = {
     "auth.device": {"admin", "teacher", "teacher2"},
     "auth.new_password": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
     "auth.still_here": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
+    "auth.reauth": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
+    "auth.two_step": set(),  # only between the two steps of a sign-in
+    "auth.two_step_setup": set(),
     "learn.home": {"pupil"},
     "learn.lesson": set(),
     "learn.step": {"pupil"},

@@ -46,3 +46,28 @@ class NewPasswordForm(FlaskForm):
                     EqualTo("password", message="The two passwords are not the same.")],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class TwoStepForm(FlaskForm):
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired(message="Type the six numbers from your app."),
+                    Length(max=20, message="A code is six numbers (or a recovery code).")],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class ReauthForm(FlaskForm):
+    """Who are you, again? Before a child's safeguarding file leaves the system."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Type your password."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        "Code from your app",
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

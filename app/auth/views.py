@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from flask import (
     abort,
@@ -17,15 +18,22 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from ..db import db
-from ..models import Pupil
+from ..models import Pupil, User
 from ..permissions import require, visible_classes
-from . import bp, service
+from . import bp, service, throttle, twostep
 from .agreements import agreement_for
-from .forms import DeviceForm, EmptyForm, LoginForm, NewPasswordForm
+from .forms import (
+    DeviceForm,
+    EmptyForm,
+    LoginForm,
+    NewPasswordForm,
+    ReauthForm,
+    TwoStepForm,
+)
 
 # Pages open to a signed-in account that has not yet accepted its agreement.
 GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_password",
-             "auth.still_here"}
+             "auth.still_here", "auth.two_step", "auth.two_step_setup"}
 
 
 @bp.before_app_request
@@ -104,6 +112,106 @@ def _remember_device(response, known, user) -> None:
     )
 
 
+def _complete_sign_in(user, known, target: str | None, page: str | None = None, **context):
+    """Both steps done: a new session, counted as a fresh sign-in, on a known device."""
+    _start_session(user)
+    twostep.mark_reauthenticated()
+    if page:
+        response = make_response(render_template(page, **context))
+    else:
+        response = redirect(target or home_for(user))
+    _remember_device(response, known, user)
+    return response
+
+
+def _pending_two_step():
+    """The account whose password was right a moment ago, waiting for its second step."""
+    state = session.get("twostep")
+    if not isinstance(state, dict) or not isinstance(state.get("at"), int) \
+            or time.time() - state["at"] > 300:
+        return None, None
+    user = db.session.get(User, state.get("u")) if isinstance(state.get("u"), int) else None
+    if user is None or not user.is_active or user.session_version != state.get("v"):
+        return None, None
+    return user, state
+
+
+@bp.route("/login/two-step", methods=["GET", "POST"])
+def two_step():
+    user, state = _pending_two_step()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.totp_secret is None:
+        return redirect(url_for("auth.two_step_setup"))
+    form = TwoStepForm()
+    error = None
+    if form.validate_on_submit():
+        error = twostep.verify(user, form.code.data)
+        db.session.commit()
+        if error is None:
+            known = service.known_device(request.cookies.get(service.KNOWN_DEVICE_COOKIE))
+            return _complete_sign_in(user, known, state.get("next"))
+    return render_template("auth/two_step.html", form=form, error=error), \
+        (400 if error or form.errors else 200)
+
+
+@bp.route("/login/two-step/setup", methods=["GET", "POST"])
+def two_step_setup():
+    """First sign-in of an account that needs two steps: scan, type a code, keep the
+    recovery codes. The secret waits in the signed session until a code proves it works."""
+    user, state = _pending_two_step()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.totp_secret is not None:
+        return redirect(url_for("auth.two_step"))
+    secret = state.get("secret") or twostep.new_secret()
+    session["twostep"] = {**state, "secret": secret}
+    form = TwoStepForm()
+    error = None
+    if form.validate_on_submit():
+        step = twostep.check_new(secret, form.code.data)
+        if step is not None:
+            codes = twostep.turn_on(user, secret, step)
+            db.session.commit()
+            known = service.known_device(request.cookies.get(service.KNOWN_DEVICE_COOKIE))
+            target = state.get("next") or home_for(user)
+            return _complete_sign_in(user, known, target, page="auth/recovery_codes.html",
+                                     codes=codes, carry_on=target)
+        error = twostep.WRONG_CODE
+    uri = twostep.setup_uri(user, secret)
+    return render_template("auth/two_step_setup.html", form=form, error=error,
+                           qr_html=twostep.qr_svg(uri), secret=twostep.grouped(secret)), \
+        (400 if error or form.errors else 200)
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+def reauth():
+    """Confirm who you are before something sensitive (a child's safeguarding file)."""
+    user = current_user._get_current_object()
+    form = ReauthForm()
+    back = _safe_next(request.values.get("next")) or home_for(user)
+    error = None
+    if form.validate_on_submit():
+        key = f"login:user:{user.id}:reauth"
+        if throttle.blocked(key):
+            error = twostep.PAUSED
+        elif not (user.password_hash
+                  and service.check_password_hash(user.password_hash, form.password.data)):
+            minutes = timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+            throttle.fail(key, current_app.config["LOCKOUT_THRESHOLD"], minutes, minutes)
+            error = "That is not your password."
+        elif user.totp_secret:
+            error = twostep.verify(user, form.code.data or "")
+        db.session.commit()
+        if error is None:
+            twostep.mark_reauthenticated()
+            return redirect(back)
+    return render_template("auth/reauth.html", form=form, error=error, back=back,
+                           needs_code=bool(user.totp_secret)), \
+        (400 if error or form.errors else 200)
+
+
 def _start_session(user) -> None:
     session.clear()
     login_user(user)
@@ -167,11 +275,13 @@ def login():
                                           client=request.remote_addr or "unknown",
                                           device=known)
         if result.user is not None:
-            _start_session(result.user)
-            response = redirect(_safe_next(request.args.get("next"))
-                                or home_for(result.user))
-            _remember_device(response, known, result.user)
-            return response
+            target = _safe_next(request.args.get("next"))
+            if twostep.asked_of(result.user):
+                session.clear()
+                session["twostep"] = {"u": result.user.id, "v": result.user.session_version,
+                                      "at": int(time.time()), "next": target}
+                return redirect(url_for("auth.two_step"))
+            return _complete_sign_in(result.user, known, target)
         error = result.error
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     status = 400 if (error or form.errors) else 200

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
+from ..auth import twostep
 from ..auth.forms import EmptyForm
 from ..db import db, utcnow
 from ..models import (
@@ -279,6 +280,8 @@ def chronology(pupil_id: int):
 @require("safeguarding")
 def export_page(pupil_id: int):
     pupil = _pupil_or_404(pupil_id)
+    if twostep.reauth_needed():  # a fresh sign-in, or the password (and code) again
+        return redirect(url_for("auth.reauth", next=request.path))
     items = service.chronology(pupil)
     service.audit(current_user, "export", f"pupil {pupil.id} file", "printable page")
     db.session.commit()
@@ -291,6 +294,8 @@ def export_page(pupil_id: int):
 @require("safeguarding")
 def export_csv(pupil_id: int):
     pupil = _pupil_or_404(pupil_id)
+    if twostep.reauth_needed():  # a fresh sign-in, or the password (and code) again
+        return redirect(url_for("auth.reauth", next=request.path))
     body = service.export_csv(pupil, service.display_names(current_user.school_id))
     service.audit(current_user, "export", f"pupil {pupil.id} file", "CSV")
     db.session.commit()
