@@ -301,3 +301,55 @@ def test_worry_pages_are_not_stored_and_have_a_neutral_title(app, url):
     assert response.headers["Cache-Control"] == "no-store"
     title = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True)).group(1)
     assert "worry" not in title.lower() and title == "My learning · Safe Online"
+
+
+# --- 4. passwords --------------------------------------------------------------------------
+
+
+def change(client, current: str | None, new: str):
+    data = {"password": new, "confirm": new}
+    if current is not None:
+        data["current"] = current
+    return submit(client, "/password/new", data)
+
+
+@pytest.mark.parametrize("username", ["teacher", "parent", "dsl", "pupil"])
+def test_people_change_their_own_password_and_other_sessions_end(app, username):
+    here, elsewhere = app.test_client(), app.test_client()
+    sign_in(here, username)
+    sign_in(elsewhere, username)
+    page = here.get("/password/new").get_data(as_text=True)
+    assert "Your current password" in page and "onpaste" not in page
+    wrong = change(here, "not-my-password", "a-good-long-passphrase")
+    assert wrong.status_code == 400
+    assert "That is not your current password." in wrong.get_data(as_text=True)
+    long_one = "correct horse battery staple " * 6  # 174 characters, spaces and all
+    assert change(here, PASSWORDS[username], long_one).status_code == 302
+    home = {"pupil": "/learn/", "parent": "/family/"}.get(username, "/staff/")
+    assert here.get(home).status_code == 200
+    assert elsewhere.get(home).status_code == 302  # every other session ended
+    assert submit(app.test_client(), "/login", {"username": username,
+                                                "password": long_one}).status_code == 302
+
+
+@pytest.mark.parametrize("new,message", [
+    ("short1", "Use at least 8 characters"),
+    ("password123", "one of the most common ones"),
+    ("Qwerty123", "one of the most common ones"),
+    ("iloveyou!", "one of the most common ones"),
+    ("teacher", "Use at least 8 characters"),
+])
+def test_weak_passwords_are_refused_with_a_reason_and_no_composition_rules(app, new, message):
+    client = app.test_client()
+    sign_in(client, "teacher")
+    response = change(client, PASSWORDS["teacher"], new)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    # all lower case, no digits or symbols: fine when long enough and not common
+    assert change(client, PASSWORDS["teacher"], "plumsandpebbles").status_code == 302
+
+
+def test_the_shipped_list_is_a_few_thousand_lower_case_passwords():
+    words = service.common_passwords()
+    assert len(words) >= 3000
+    assert {"123456", "password", "qwerty", "iloveyou", "football1"} <= words
+    assert all(w == w.lower() and w.strip() == w for w in words)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -51,11 +53,26 @@ def hash_password(password: str) -> str:
 MIN_PASSWORD = {"staff": 8, "parent": 8, "pupil": 6}
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (app/auth/common-passwords.txt), read once."""
+    path = Path(__file__).with_name("common-passwords.txt")
+    return frozenset(line.strip() for line in path.read_text().splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
 def password_problem(user: User, password: str) -> str | None:
-    """Why a new password will not do, in words for the person typing it; None if it will."""
+    """Why a new password will not do, in words for the person typing it; None if it will.
+
+    Length and a list of common passwords only: no rules about symbols or capitals, long
+    passwords and pasting welcome (NIST SP 800-63B, ASVS 5.0 V6).
+    """
     shortest = MIN_PASSWORD.get(user.kind, 8)
     if len(password) < shortest:
         return f"Use at least {shortest} characters. A few words together are easy to remember."
+    if password.strip().lower() in common_passwords():
+        return ("That password is one of the most common ones, so it is easy to guess. "
+                "Try three words you will remember.")
     if user.username and password.strip().lower() == user.username:
         return "Your password cannot be your username."
     if user.pupil is not None and user.pupil.card_password == password:
