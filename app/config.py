@@ -55,7 +55,15 @@ def defaults(app: Flask) -> dict:
         "SMTP_SSL": False,
         "SMTP_TIMEOUT": 5,
         "MAIL_FROM": "Safe Online <no-reply@localhost>",
-        "PUBLIC_URL": "",  # base of links in emails; the request's host when empty
+        # The base of every link in an email (never the request's Host header).
+        "PUBLIC_URL": "http://localhost:5000",
+        # Host names the app answers to (others get 400); production sets its own, e.g.
+        # FLASK_TRUSTED_HOSTS='["school.example.org"]'. Behind N reverse proxies set
+        # FLASK_PROXY_FIX_PROXIES=N so X-Forwarded-* headers are read; never otherwise.
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "::1"],
+        "PROXY_FIX_PROXIES": 0,
+        # Endpoints that take a file upload (multipart); every other form refuses one.
+        "UPLOAD_ENDPOINTS": [],
         "MAIL_SEND_AFTER_REQUEST": True,
         "WORRY_REMINDER_MINUTES": 60,
         "SAFEGUARDING_RETENTION_AGE": 25,
@@ -74,7 +82,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["DATABASE_URL"])
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # hide_parameters: a failed statement is logged without its values (a child's words)
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("pool_pre_ping", True)
+    options["hide_parameters"] = True
 
 
 def database_uri(url: str) -> str:

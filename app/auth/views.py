@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from ..db import db
 from ..models import Pupil, User
 from ..permissions import require, visible_classes
+from ..security import safe_local_path
 from . import bp, service, throttle, twostep
 from .agreements import agreement_for
 from .forms import (
@@ -97,9 +98,7 @@ def home_for(user) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    return safe_local_path(target)
 
 
 def _remember_device(response, known, user) -> None:

@@ -35,6 +35,7 @@ from ..models import (
     Worry,
     WorryEntry,
 )
+from ..security import safe_local_path
 
 WORDS_LIMIT = 1000
 STAFF_TEXT_LIMIT = 4000
@@ -135,9 +136,7 @@ def clean_pupil_worry(form) -> dict:
 
 def safe_place(value: str | None) -> str | None:
     """The page the pupil pressed the button on: a local path only."""
-    if value and value.startswith("/") and not value.startswith("//") and len(value) <= 200:
-        return value
-    return None
+    return safe_local_path(value, longest=200)
 
 
 def submit_pupil_worry(user: User, clean: dict, place: str | None) -> Worry:
@@ -193,8 +192,9 @@ def _save_with_alerts(user: User, worry: Worry) -> Worry:
 
 
 def worry_link(worry: Worry) -> str:
-    base = current_app.config.get("PUBLIC_URL") or (request.host_url if request else "")
-    return base.rstrip("/") + f"/safeguarding/worries/{worry.id}"
+    """An absolute link from the configured public address only: a forged Host header on
+    the request that saved the worry cannot redirect the lead anywhere."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/safeguarding/worries/{worry.id}"
 
 
 def enqueue_alerts(worry: Worry, purpose: str = "alert", now: datetime | None = None,
