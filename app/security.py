@@ -73,12 +73,17 @@ def register(app: Flask) -> None:
                                 x_host=proxies, x_port=proxies)
 
     @app.before_request
-    def _no_uploads():
+    def _refuse_malformed():
         """No form takes files (no pictures in worries): a multipart post to a form is
-        refused with our own page, except where an upload is declared."""
+        refused with our own page, except where an upload is declared. A NUL character
+        has no place in any field or parameter (PostgreSQL cannot store one)."""
         if request.mimetype == "multipart/form-data" and \
                 request.endpoint not in app.config["UPLOAD_ENDPOINTS"]:
             abort(400)
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400)
 
     @app.after_request
     def _headers(response):
