@@ -66,6 +66,8 @@ def defaults(app: Flask) -> dict:
         "UPLOAD_ENDPOINTS": [],
         "MAIL_SEND_AFTER_REQUEST": True,
         "WORRY_REMINDER_MINUTES": 60,
+        # Worries from one pupil within this time share one alert while it waits to be sent.
+        "ALERT_COMBINE_MINUTES": 10,
         "SAFEGUARDING_RETENTION_AGE": 25,
     }
 

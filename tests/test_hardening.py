@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth import service
 from app.db import db, utcnow
@@ -353,3 +353,181 @@ def test_the_shipped_list_is_a_few_thousand_lower_case_passwords():
     assert len(words) >= 3000
     assert {"123456", "password", "qwerty", "iloveyou", "football1"} <= words
     assert all(w == w.lower() and w.strip() == w for w in words)
+
+
+# --- 10-13. safeguarding data --------------------------------------------------------------
+
+
+def _report(client, words: str = "", kind: str = "unkind"):
+    first = client.get("/worry/").get_data(as_text=True)
+    token = re.search(r'name="token" value="(\w+)"', first).group(1)
+    return submit(client, "/worry/", {"step": "3", "kind": kind, "about": "me",
+                                      "words": words, "talk": "yes", "token": token},
+                  page="/worry/")
+
+
+def _break_worry_inserts(app) -> None:
+    """The database refuses to store a worry, as a full disk or a lost server would."""
+    from sqlalchemy import text
+
+    with app.app_context(), db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("CREATE FUNCTION no_room() RETURNS trigger AS $$ BEGIN "
+                              "RAISE EXCEPTION 'no room'; END $$ LANGUAGE plpgsql"))
+            conn.execute(text("CREATE TRIGGER no_room BEFORE INSERT ON worries "
+                              "FOR EACH ROW EXECUTE FUNCTION no_room()"))
+        else:
+            conn.execute(text("CREATE TRIGGER no_room BEFORE INSERT ON worries "
+                              "BEGIN SELECT RAISE(ABORT, 'no room'); END"))
+
+
+def test_nothing_a_child_wrote_reaches_a_log(app, caplog):
+    import logging
+
+    _break_worry_inserts(app)
+    client = app.test_client()
+    sign_in(client, "pupil")
+    secret = "my-cousin-sends-me-private-things-7731"
+    with caplog.at_level(logging.DEBUG):
+        response = _report(client, words=secret)
+    assert response.status_code == 503
+    assert "Please tell a grown-up now" in response.get_data(as_text=True)
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") + str(r.exc_info or "")
+                       for r in caplog.records)
+    for record in caplog.records:
+        if record.exc_info:
+            logged += logging.Formatter().formatException(record.exc_info)
+    assert "a worry could not be saved" in logged  # the failure itself is logged
+    assert secret not in logged and "SQL parameters hidden" in logged
+
+
+def _alert_rows(app):
+    from app.models import OutboxEmail
+
+    with app.app_context():
+        return db.session.scalars(select(OutboxEmail).where(OutboxEmail.purpose == "alert")
+                                  .order_by(OutboxEmail.id)).all()
+
+
+def test_alerts_say_only_that_something_is_waiting_unless_the_school_opts_in(app):
+    from app.models import School
+
+    client = app.test_client()
+    sign_in(client, "pupil")
+    _report(client, words="private words", kind="stranger")
+    (row,) = _alert_rows(app)
+    assert "https://" in row.body or "http://" in row.body
+    assert "http://localhost:5000/safeguarding/worries/" in row.body  # PUBLIC_URL
+    for leak in ("stranger", "someone i don't know", "private words", "Alex"):
+        assert leak not in row.body.lower() and leak not in row.subject.lower()
+    with app.app_context():
+        db.session.scalar(select(School)).alerts_name_kind = True
+        db.session.commit()
+        from app.models import OutboxEmail
+        db.session.execute(OutboxEmail.__table__.update().values(sent_at=utcnow()))
+        db.session.commit()
+    _report(client, kind="stranger")
+    assert "(someone i don't know talked to me)" in _alert_rows(app)[-1].body.lower()
+
+
+def test_many_worries_in_a_short_time_are_all_kept_with_one_combined_alert(app):
+    from app.models import OutboxEmail, Worry
+
+    client = app.test_client()
+    sign_in(client, "pupil")
+    for n in range(4):
+        assert _report(client, words=f"worry number {n}").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Worry)) == 4
+    rows = _alert_rows(app)
+    assert len(rows) == 1  # one lead with an email: one message, not four
+    assert "4 new worries" in rows[0].body and rows[0].body.endswith("no details.\n")
+    assert "/safeguarding/" in rows[0].body
+    # once that alert has gone, the next worry gets its own
+    with app.app_context():
+        db.session.execute(OutboxEmail.__table__.update().values(sent_at=utcnow()))
+        db.session.commit()
+    _report(client)
+    assert len(_alert_rows(app)) == 2
+
+
+def test_pupils_see_a_reference_that_does_not_count_worries(app):
+    client = app.test_client()
+    sign_in(client, "pupil")
+    locations = [_report(client).location for _ in range(2)]
+    refs = [loc.rsplit("/", 1)[1] for loc in locations]
+    assert all(re.fullmatch(r"[A-Z2-7]{4}-[A-Z2-7]{4}", r) for r in refs)
+    page = client.get(locations[0]).get_data(as_text=True)
+    assert refs[0] in page
+    assert all(r in client.get("/worry/mine").get_data(as_text=True) for r in refs)
+    # another pupil cannot open it, and the plain id is not an address any more
+    other = app.test_client()
+    with app.app_context():
+        from app.models import Worry
+        worry_id = db.session.scalar(select(Worry.id).order_by(Worry.id))
+        kid = db.session.scalar(select(User).join(Pupil).where(Pupil.first_name == "Priya"))
+        kid.username = "priya"
+        kid.password_hash = service.hash_password("another-pupil-pass")
+        db.session.commit()
+        kid_name = kid.username
+    sign_in(other, kid_name, "another-pupil-pass")
+    assert other.get(locations[0]).status_code == 404
+    assert client.get(f"/worry/sent/{worry_id}").status_code == 404
+
+
+def test_creating_a_worry_or_a_concern_is_audited(app):
+    from app.models import AuditEvent
+
+    pupil = app.test_client()
+    sign_in(pupil, "pupil")
+    _report(pupil)
+    teacher = app.test_client()
+    sign_in(teacher, "teacher")
+    with app.app_context():
+        alex = db.session.scalar(select(Pupil).where(Pupil.first_name == "Alex"))
+    page = teacher.get("/safeguarding/concern").get_data(as_text=True)
+    token = re.search(r'name="token"[^>]*value="(\w+)"', page).group(1)
+    response = submit(teacher, "/safeguarding/concern", {
+        "pupil": str(alex.id), "kind": "unkind", "words": "Seen upset at lunch",
+        "token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "create")
+                                    .order_by(AuditEvent.id)).all()
+        assert [e.detail for e in events] == ["pupil worry", "staff concern"]
+        assert all(e.target.startswith("worry ") for e in events)
+
+
+@pytest.mark.parametrize("when,message", [
+    ("2999-01-01T10:00", "in the future"),
+    ("2001-05-01T10:00", "before Alex P. could have been born"),
+])
+def test_event_dates_are_checked(app, when, message):
+    teacher = app.test_client()
+    sign_in(teacher, "teacher")
+    with app.app_context():
+        alex = db.session.scalar(select(Pupil).where(Pupil.first_name == "Alex"))
+    page = teacher.get("/safeguarding/concern").get_data(as_text=True)
+    token = re.search(r'name="token"[^>]*value="(\w+)"', page).group(1)
+    response = submit(teacher, "/safeguarding/concern", {
+        "pupil": str(alex.id), "kind": "unkind", "words": "Kept as typed", "token": token,
+        "occurred_at": when})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html and "Kept as typed" in html
+
+
+def test_append_only_holds_against_truncate(app):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    client = app.test_client()
+    sign_in(client, "pupil")
+    _report(client)
+    with app.app_context():
+        for table in ("worries", "audit_events"):
+            # PostgreSQL's TRUNCATE, and SQLite's (a DELETE without WHERE)
+            statement = f"TRUNCATE {table} CASCADE" if db.engine.dialect.name == \
+                "postgresql" else f"DELETE FROM {table}"
+            with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+                conn.execute(text(statement))
+        assert db.session.scalar(text("SELECT count(*) FROM worries")) == 1

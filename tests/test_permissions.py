@@ -79,7 +79,12 @@ def urls(app, method: str = "GET") -> dict[str, str]:
     with app.app_context():
         y5 = db.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "Year 5 Kestrels"))
         sam = db.session.scalar(select(Pupil.id).where(Pupil.first_name == "Sam"))
-    values = {"slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
+    from app.worries.service import worry_reference
+
+    with app.app_context():
+        ref = worry_reference(worry_id)
+    values = {"ref": ref, "slug": "fixture-passwords", "step_id": "intro", "qid": "best",
+              "class_id": y5,
               "pupil_id": sam, "filename": "css/app.css", "worry_id": worry_id,
               "block_id": "lower-ks2"}
     out = {}

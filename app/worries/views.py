@@ -109,17 +109,21 @@ def _send(clean: dict, place: str | None):
         db.session.rollback()
         current_app.logger.exception("a worry could not be saved")
         return render_template("worries/not_sent.html"), 503
-    response = redirect(url_for("worries.sent", worry_id=worry.id))
+    response = redirect(url_for("worries.sent", ref=service.worry_reference(worry.id)))
     return _deliver_after_response(response)
 
 
-@bp.route("/worry/sent/<int:worry_id>")
+@bp.route("/worry/sent/<ref>")
 @require("learn")
-def sent(worry_id: int):
-    worry = db.session.get(Worry, worry_id)
-    if worry is None or worry.raised_by_id != current_user.id:
+def sent(ref: str):
+    """The confirmation, addressed by the pupil's reference (never the sequential id)."""
+    mine = db.session.scalars(select(Worry).where(Worry.raised_by_id == current_user.id)
+                              .order_by(Worry.id.desc()).limit(200))
+    worry = next((w for w in mine if service.worry_reference(w.id) == ref), None)
+    if worry is None:
         abort(404)
     return render_template("worries/sent.html", worry=worry, labels=LABELS,
+                           reference=service.worry_reference(worry.id),
                            lead=service.lead_names(current_user.school_id))
 
 
@@ -129,7 +133,8 @@ def mine():
     worries = db.session.scalars(select(Worry).where(Worry.raised_by_id == current_user.id)
                                  .order_by(Worry.created_at.desc()))
     rows = [(w, service.state_of(w).is_read) for w in worries]
-    return render_template("worries/mine.html", rows=rows, labels=LABELS)
+    return render_template("worries/mine.html", rows=rows, labels=LABELS,
+                           reference=service.worry_reference)
 
 
 def _hidden_since(started: str) -> bool:
@@ -172,8 +177,9 @@ def concern():
         else:
             occurred = form.occurred_at.data
             occurred = occurred.replace(tzinfo=UTC) if occurred else None
-            if occurred and occurred > utcnow():
-                form.occurred_at.errors = ["That date and time is in the future."]
+            problem = service.event_date_problem(pupil, occurred)
+            if problem:
+                form.occurred_at.errors = [problem]
             else:
                 try:
                     service.record_concern(current_user, pupil, form.kind.data,
