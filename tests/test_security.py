@@ -154,7 +154,7 @@ def test_local_paths_are_kept(target):
     "/safeguarding/worries/2147483648",
     "/safeguarding/pupils/%D9%A1%D9%A2",  # Arabic-Indic digits
     "/safeguarding/pupils/%EF%BC%91",  # fullwidth 1
-    "/worry/sent/-1",
+    "/safeguarding/worries/-1",
     "/staff/classes/1e9",
     "/login/pictures/%00",
 ])
