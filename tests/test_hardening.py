@@ -531,3 +531,20 @@ def test_append_only_holds_against_truncate(app):
             with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
                 conn.execute(text(statement))
         assert db.session.scalar(text("SELECT count(*) FROM worries")) == 1
+
+
+def test_unlock_lifts_only_that_accounts_pauses(app):
+    with app.app_context():
+        user = db.session.get(User, user_id(app, "pupil"))
+        other = int(f"{user.id}2")  # an id that starts with the same digits
+        later = utcnow() + timedelta(minutes=5)
+        keys = {f"totp:{user.id}": False, f"login:user:{user.id}:dev:a": False,
+                f"pics:{user.pupil.id}:d": False, f"totp:{other}": True,
+                f"login:user:{other}:dev:a": True, f"pics:{int(f'{user.pupil.id}2')}:d": True}
+        db.session.add_all(Throttle(key=k, failures=0, window_start=utcnow(),
+                                    blocked_until=later) for k in keys)
+        db.session.commit()
+        service.unlock(user)
+        db.session.commit()
+        left = set(db.session.scalars(select(Throttle.key)))
+        assert left == {k for k, stays in keys.items() if stays}

@@ -99,10 +99,10 @@ def unlock(user: User) -> None:
     """
     user.failed_logins = 0
     user.locked_until = None
-    prefixes = [f"login:user:{user.id}:", f"totp:{user.id}"]
+    prefixes = [f"login:user:{user.id}:"]
     if user.pupil is not None:
         prefixes.append(f"pics:{user.pupil.id}:")
-    throttle.clear(prefixes=tuple(prefixes))
+    throttle.clear(f"totp:{user.id}", prefixes=tuple(prefixes))
 
 
 def reset(user: User) -> str:
