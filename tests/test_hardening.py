@@ -548,3 +548,16 @@ def test_unlock_lifts_only_that_accounts_pauses(app):
         db.session.commit()
         left = set(db.session.scalars(select(Throttle.key)))
         assert left == {k for k, stays in keys.items() if stays}
+
+
+@pytest.mark.parametrize("username,links", [
+    ("teacher", ["/password/new"]), ("parent", ["/password/new"]),
+    ("dsl", ["/password/new", "/account/two-step"]), ("pupil", []),
+])
+def test_adults_find_their_password_and_two_step_pages_in_the_menu(app, username, links):
+    client = app.test_client()
+    sign_in(client, username)
+    home = {"pupil": "/learn/", "parent": "/family/"}.get(username, "/staff/")
+    html = client.get(home).get_data(as_text=True)
+    for link in ("/password/new", "/account/two-step"):
+        assert (f'href="{link}"' in html) == (link in links)

@@ -27,6 +27,7 @@ ALLOWED = {
     "auth.reauth": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
     "auth.two_step": set(),  # only between the two steps of a sign-in
     "auth.two_step_setup": set(),
+    "auth.two_step_account": {"admin", "dsl"},  # accounts with two-step sign-in set up
     "learn.home": {"pupil"},
     "learn.lesson": set(),
     "learn.step": {"pupil"},

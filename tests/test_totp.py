@@ -173,3 +173,24 @@ def test_seed_demo_prints_the_demo_secrets(runner):
     assert result.exit_code == 0
     for username, secret in DEMO_TOTP_SECRETS.items():
         assert f"{username}: {secret}" in result.output
+
+
+def test_a_lead_makes_new_recovery_codes_after_confirming_who_she_is(app):
+    client = app.test_client()
+    sign_in(client, "dsl")
+    page = client.get("/account/two-step").get_data(as_text=True)
+    assert "<strong>10</strong> of 10" in page or "<strong>0</strong> of 10" in page
+    with client.session_transaction() as sess:
+        sess["reauth_at"] -= app.config["REAUTH_MINUTES"] * 60 + 1
+    asked = submit(client, "/account/two-step")
+    assert asked.location.startswith("/reauth?next=")
+    submit(client, asked.location, {"password": PASSWORDS["dsl"],
+                                    "code": code_now(DSL_TOTP, 1)})
+    made = submit(client, "/account/two-step")
+    codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", made.get_data(as_text=True))
+    assert len(codes) == 10
+    assert "<strong>10</strong> of 10" in client.get("/account/two-step").get_data(as_text=True)
+    assert client.get("/account/two-step").headers["Cache-Control"] == "no-store"
+    teacher = app.test_client()
+    sign_in(teacher, "teacher")
+    assert teacher.get("/account/two-step").status_code == 404

@@ -183,6 +183,25 @@ def two_step_setup():
         (400 if error or form.errors else 200)
 
 
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@login_required
+def two_step_account():
+    """How many recovery codes are left, and ten new ones (after confirming who you are)."""
+    user = current_user._get_current_object()
+    if user.totp_secret is None:
+        abort(404)
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if twostep.reauth_needed():
+            return redirect(url_for("auth.reauth", next=url_for("auth.two_step_account")))
+        codes = twostep.new_recovery_codes(user)
+        db.session.commit()
+        return render_template("auth/recovery_codes.html", codes=codes,
+                               carry_on=home_for(user))
+    return render_template("auth/two_step_account.html", form=form,
+                           left=twostep.recovery_codes_left(user))
+
+
 @bp.route("/reauth", methods=["GET", "POST"])
 @login_required
 def reauth():
