@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     configure(app, test_config)
+    from .security import bounded_ids
+
+    bounded_ids(app)  # before any blueprint: every <int:id> is bounded
 
     db.init_app(app)
     csrf.init_app(app)

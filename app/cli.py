@@ -60,10 +60,13 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Create the demo school (Demo Primary); running it again adds nothing twice."""
-    from .demo import seed_demo
+    from .demo import DEMO_TOTP_SECRETS, seed_demo
 
     summary = seed_demo()
     click.echo(f"Demo Primary ready ({summary.created} new rows).")
+    click.echo("Two-step sign-in for the demo (add the key to any authenticator app):")
+    for username, secret in DEMO_TOTP_SECRETS.items():
+        click.echo(f"  {username}: {secret}")
 
 
 @click.command("create-school")

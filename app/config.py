@@ -16,15 +16,31 @@ def defaults(app: Flask) -> dict:
         "DATABASE_URL": f"sqlite:///{Path(app.instance_path) / 'platform.db'}",
         "CONTENT_DIR": str(REPO_ROOT),
         "SCHOOL_TIMEZONE": "Europe/London",
-        # Sign-in: an account locks after this many failures in a row, for this long.
+        # Sign-in (docs/security.md): this many failures within LOCKOUT_MINUTES pause the
+        # account for unknown clients (or one known device) for LOCKOUT_MINUTES; its own
+        # known devices carry on. One client (address) failing CLIENT_THRESHOLD times within
+        # CLIENT_MINUTES is paused that long. On a picture device, a pupil's failures pause
+        # that pupil on that device only, for PICTURE_PAUSE_MINUTES.
         "LOCKOUT_THRESHOLD": 5,
         "LOCKOUT_MINUTES": 15,
+        "CLIENT_THRESHOLD": 30,
+        "CLIENT_MINUTES": 15,
+        "PICTURE_PAUSE_MINUTES": 2,
+        "KNOWN_DEVICE_DAYS": 400,
+        # Two-step sign-in for leads, deputies and admins (and teachers where the school asks);
+        # exporting a child's safeguarding file asks for the password (and code) again unless
+        # the session signed in within REAUTH_MINUTES.
+        "TWO_STEP_REQUIRED": True,
+        "REAUTH_MINUTES": 5,
         # Picture sign-in devices stay enabled until the end of the current term (month-day).
         "TERM_ENDS": ("12-20", "04-03", "07-23"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a school day from sign-in
+        # A pupil's session ends when the browser closes and after this long without a page;
+        # the page asks "are you still there?" two minutes before.
+        "PUPIL_IDLE_MINUTES": 20,
         # The signed session cookie is only re-sent when it changes, not on every page.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,
@@ -39,8 +55,18 @@ def defaults(app: Flask) -> dict:
         "SMTP_SSL": False,
         "SMTP_TIMEOUT": 5,
         "MAIL_FROM": "Safe Online <no-reply@localhost>",
-        "PUBLIC_URL": "",  # base of links in emails; the request's host when empty
+        # The base of every link in an email (never the request's Host header).
+        "PUBLIC_URL": "http://localhost:5000",
+        # Host names the app answers to (others get 400); production sets its own, e.g.
+        # FLASK_TRUSTED_HOSTS='["school.example.org"]'. Behind N reverse proxies set
+        # FLASK_PROXY_FIX_PROXIES=N so X-Forwarded-* headers are read; never otherwise.
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "::1"],
+        "PROXY_FIX_PROXIES": 0,
+        # Endpoints that take a file upload (multipart); every other form refuses one.
+        "UPLOAD_ENDPOINTS": ["admin.import_upload"],
         "WORRY_REMINDER_MINUTES": 60,
+        # Worries from one pupil within this time share one alert while it waits to be sent.
+        "ALERT_COMBINE_MINUTES": 10,
         "SAFEGUARDING_RETENTION_AGE": 25,
         # A family link code on a letter home works once, for this many days.
         "FAMILY_CODE_DAYS": 30,
@@ -59,7 +85,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["DATABASE_URL"])
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # hide_parameters: a failed statement is logged without its values (a child's words)
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("pool_pre_ping", True)
+    options["hide_parameters"] = True
 
 
 def database_uri(url: str) -> str:

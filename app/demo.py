@@ -42,6 +42,14 @@ class DemoSummary:
         self.created += 1
 
 
+# Fixed two-step sign-in secrets so the demo can be tried (README, `flask seed-demo`): add
+# them to an authenticator app by hand. Never use these anywhere but the demo.
+DEMO_TOTP_SECRETS = {
+    "dsl": "DEMODSLSAFEONLINEDEMODSLSAFEONLI",
+    "admin": "DEMOADMINSAFEONLINEDEMOADMINSAFE",
+}
+
+
 def seed_demo() -> DemoSummary:
     """Create whatever of the demo school is missing; never duplicate what exists."""
     summary = DemoSummary()
@@ -63,6 +71,8 @@ def seed_demo() -> DemoSummary:
         user = _account(summary, school, "staff", username, password, display)
         if email and user.email != email:
             user.email = email
+        if username in DEMO_TOTP_SECRETS and user.totp_secret is None:
+            user.totp_secret = DEMO_TOTP_SECRETS[username]
         for role in roles:
             if role not in user.role_names:
                 summary.add(StaffRole(user_id=user.id, role=role))

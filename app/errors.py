@@ -58,8 +58,43 @@ def register(app: Flask) -> None:
         # database that is not there.
         html = app.jinja_env.get_template("ops/unavailable.html").render(path=request.path)
         return html, 503, {"Retry-After": "30"}
+    register_database_errors(app, page)
+    register_untrusted_host(app)
 
     @app.errorhandler(500)
     def server_error(e):
+        _rollback()  # the error page must not reuse a failed transaction (PostgreSQL)
         return page(500, "Sorry, something went wrong",
                     "It was our mistake, not yours. Please try again, or tell a grown-up.")
+
+
+def _rollback() -> None:
+    from .db import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the page is shown whatever the database says
+        pass
+
+
+def register_database_errors(app: Flask, page) -> None:
+    """A value the database cannot hold (a number out of range, a malformed one) is a bad
+    request, answered with our own page after the failed transaction is rolled back."""
+    from sqlalchemy.exc import DataError
+
+    @app.errorhandler(DataError)
+    def data_error(e):
+        _rollback()
+        app.logger.warning("refused a value the database cannot hold (%s)", type(e.orig))
+        return page(400, "Something was not quite right",
+                    "That request did not make sense to us. Please go back and try again.")
+
+
+def register_untrusted_host(app: Flask) -> None:
+    """A Host header outside TRUSTED_HOSTS: no URL can be built for it, so the page is a
+    plain one of its own (still with our headers: CSP, no-store)."""
+    from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(e):
+        return render_template("errors/host.html"), 400

@@ -1,15 +1,90 @@
-"""Response headers: nothing leaves our origin, nothing frames us, no referrer leaks."""
+"""Response headers, trusted hosts and proxies, safe local redirects, bounded ids.
 
-from flask import Flask
+Nothing leaves our origin, nothing frames us, no referrer leaks; the Host header is only
+believed for configured names; proxy headers only when we are told a proxy is in front.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+# Ids in URLs fit the database's integer column: a bigger number is simply not found (404),
+# never an overflow error from SQLite or PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+class BoundedId(IntegerConverter):
+    """<int:...> for ids: ASCII digits only, at most MAX_ID."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def bounded_ids(app: Flask) -> None:
+    """Called before any blueprint is registered, so every <int:id> rule uses it."""
+    app.url_map.converters["int"] = BoundedId
+
+
+def safe_local_path(target: str | None, longest: int = 500) -> str | None:
+    """``target`` if it is a path on this site, else None (for `next` and return links).
+
+    Refuses anything a browser could read as another origin, however it is written:
+    scheme or host, `//` and `/\\` (raw or percent-encoded, once or twice), control or
+    space characters, and non-ASCII (fullwidth and lookalike slashes).
+    """
+    if not target or len(target) > longest or not target.startswith("/"):
+        return None
+    if not target.isascii() or any(c.isspace() or unicodedata.category(c) == "Cc"
+                                   for c in target):
+        return None
+    decoded = target
+    for _ in range(3):  # a value that decodes to an unsafe one is refused too
+        if "\\" in decoded or decoded.startswith(("//", "/\\")):
+            return None
+        parts = urlsplit(decoded)
+        if parts.scheme or parts.netloc:
+            return None
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        if not once.isascii() or any(unicodedata.category(c) == "Cc" for c in once):
+            return None
+        decoded = once
+    return target
 
 
 def register(app: Flask) -> None:
+    proxies = int(app.config.get("PROXY_FIX_PROXIES") or 0)
+    if proxies:  # only when deployed behind that many reverse proxies (docs/deployment.md)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                x_host=proxies, x_port=proxies)
+
+    @app.before_request
+    def _refuse_malformed():
+        """No form takes files (no pictures in worries): a multipart post to a form is
+        refused with our own page, except where an upload is declared. A NUL character
+        has no place in any field or parameter (PostgreSQL cannot store one)."""
+        if request.mimetype == "multipart/form-data" and \
+                request.endpoint not in app.config["UPLOAD_ENDPOINTS"]:
+            abort(400)
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400)
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -19,6 +94,8 @@ def register(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
-        if response.mimetype == "text/html":
+        # Every page and download (a safeguarding CSV too) is no-store; only the static
+        # files of the course (no personal data) may be cached.
+        if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

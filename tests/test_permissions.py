@@ -23,6 +23,11 @@ ALLOWED = {
     "auth.agreement": set(),  # redirects home once accepted
     "auth.device": {"admin", "teacher", "teacher2"},
     "auth.new_password": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
+    "auth.still_here": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
+    "auth.reauth": {"admin", "teacher", "teacher2", "dsl", "pupil", "parent"},
+    "auth.two_step": set(),  # only between the two steps of a sign-in
+    "auth.two_step_setup": set(),
+    "auth.two_step_account": {"admin", "dsl"},  # accounts with two-step sign-in set up
     "learn.home": {"pupil"},
     "learn.lesson": set(),
     "learn.step": {"pupil"},
@@ -110,7 +115,11 @@ def urls(app, method: str = "GET") -> dict[str, str]:
         teacher = db.session.scalar(select(User.id).where(User.username == "teacher"))
         from app.models import Assignment
         work = db.session.scalar(select(Assignment.id).where(Assignment.class_id == y5))
-    values = {"user_id": teacher, "batch_id": 999999, "link_id": 999999,
+    from app.worries.service import worry_reference
+
+    with app.app_context():
+        ref = worry_reference(worry_id)
+    values = {"ref": ref, "user_id": teacher, "batch_id": 999999, "link_id": 999999,
               "slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
               "pupil_id": sam, "filename": "css/app.css", "worry_id": worry_id,
               "block_id": "lower-ks2", "assignment_id": work}

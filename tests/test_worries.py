@@ -164,7 +164,8 @@ def test_alert_email_one_per_lead_with_no_worry_content(make_app, smtp):
                                                       "dsl@demo-primary.example"]
     for message in smtp.messages:
         body = message.get_payload()
-        assert "someone i don't know talked to me" in body.lower()
+        # content-free by default: not even the kind (a school may opt in; test_hardening)
+        assert "someone i don't know talked to me" not in body.lower()
         assert "https://school.test/safeguarding/worries/" in body
         for leak in (secret, "uncle", "Alex", "scared"):
             assert leak not in body and leak not in message["Subject"]

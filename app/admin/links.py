@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ..auth import throttle
 from ..db import db, utcnow
 from ..models import FamilyLinkCode, ParentLink, Pupil, User
-from . import audit, throttle
+from . import audit
 from .errors import Refused
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read off a letter
@@ -79,14 +80,16 @@ def revoke_codes(pupil: Pupil, actor: User) -> int:
 
 def find_code(code: str, throttle_key: str) -> FamilyLinkCode:
     """The waiting code, or Refused (counted: repeated wrong codes are slowed down)."""
-    if throttle.paused(throttle_key):
+    if throttle.blocked(throttle_key):
         raise Refused(SLOWED, "code")
     row = db.session.scalar(select(FamilyLinkCode).where(FamilyLinkCode.code_hash ==
                                                          _hash(code)))
     pupil = db.session.get(Pupil, row.pupil_id) if row is not None else None
     if row is None or row.state(utcnow()) != "active" or pupil is None \
             or pupil.status != "active":
-        throttle.fail(throttle_key, LIMIT, MINUTES)
+        window = timedelta(minutes=MINUTES)
+        throttle.fail(throttle_key, LIMIT, window, window)
+        db.session.commit()  # the count must outlive the caller's rollback
         raise Refused(WRONG_CODE, "code")
     return row
 

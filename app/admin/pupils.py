@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..auth.service import new_picture_code
+from ..auth.service import unlock as unlock_account
 from ..content.model import band_for_year
 from ..db import db, utcnow
 from ..models import FamilyLinkCode, Pupil, School, SchoolClass, User
@@ -106,8 +107,7 @@ def give_credentials(pupil: Pupil, school_class: SchoolClass,
                      taken: set[str] | None = None) -> Credentials:
     """Fresh sign-in details for the pupil's band; the old card or pictures stop working."""
     user = pupil.user
-    user.failed_logins = 0
-    user.locked_until = None
+    unlock_account(user)
     user.end_sessions()
     if band_for_year(pupil.year_group) == "ks1":
         code = new_picture_code()
@@ -192,8 +192,6 @@ def reset_sign_in(pupil: Pupil, actor: User) -> Credentials:
 
 
 def unlock(pupil: Pupil, actor: User) -> None:
-    from ..auth.service import unlock as unlock_account
-
     unlock_account(pupil.user)
     audit.record(pupil.school_id, actor, "pupil.unlock", "pupil", pupil.id,
                  f"Unpaused sign-in for {pupil.short_name}")

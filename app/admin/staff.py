@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..auth.service import hash_password
+from ..auth.service import hash_password, unlock
 from ..db import db
 from ..models import ROLE_NAMES, ROLES, School, StaffRole, User
 from . import audit
@@ -142,8 +142,7 @@ def reset_password(user: User, actor: User) -> str:
     password = one_time_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    user.failed_logins = 0
-    user.locked_until = None
+    unlock(user)
     user.end_sessions()
     audit.record(user.school_id, actor, "account.reset-password", "user", user.id,
                  f"Gave {user.display_name} a new one-time password")

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -28,6 +28,12 @@ class DeviceForm(FlaskForm):
 class NewPasswordForm(FlaskForm):
     """Choose a password: long ones and pasting are welcome; no rules about symbols."""
 
+    current = PasswordField(
+        "Your current password",
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
     password = PasswordField(
         "New password",
         validators=[DataRequired(message="Type the password you want to use."),
@@ -39,4 +45,29 @@ class NewPasswordForm(FlaskForm):
         validators=[DataRequired(message="Type the same password again."),
                     EqualTo("password", message="The two passwords are not the same.")],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class TwoStepForm(FlaskForm):
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired(message="Type the six numbers from your app."),
+                    Length(max=20, message="A code is six numbers (or a recovery code).")],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class ReauthForm(FlaskForm):
+    """Who are you, again? Before a child's safeguarding file leaves the system."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Type your password."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        "Code from your app",
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -13,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db, utcnow
 from ..models import AgreementAcceptance, Pupil, SchoolClass, User
+from . import throttle
 from .agreements import agreement_for
 
 PICTURES = (
@@ -22,9 +26,18 @@ PICTURE_CODE_LENGTH = 3
 DEVICE_COOKIE = "picture_device"
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
-WRONG_DETAILS = "That username and password do not match. Please try again."
-LOCKED = ("This account is paused for {minutes} minutes after too many tries. "
-          "Wait a little, or ask your teacher for help.")
+# One message for a wrong password, an unknown username and an account paused for unknown
+# clients: a guesser cannot tell which usernames exist, or which accounts are paused.
+WRONG_DETAILS = ("That username and password do not match, or sign-in is resting after too "
+                 "many tries. Please try again, or ask your teacher (grown-ups: the school "
+                 "office).")
+# Only shown on a device where this account has signed in before: the real person is told why.
+PAUSED_HERE = ("Sign-in to this account is paused on this device for {minutes} minutes after "
+               "too many tries. Wait a little, or ask your teacher for help.")
+PICTURES_PAUSED = "Too many tries. Please ask your teacher to help you sign in."
+PICTURES_WRONG = "Those pictures are not right. Let's try again."
+KNOWN_DEVICE_COOKIE = "known_device"
+KNOWN_DEVICE_USERS = 40  # a shared classroom PC remembers this many accounts
 
 
 @dataclass(frozen=True)
@@ -40,11 +53,26 @@ def hash_password(password: str) -> str:
 MIN_PASSWORD = {"staff": 8, "parent": 8, "pupil": 6}
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (app/auth/common-passwords.txt), read once."""
+    path = Path(__file__).with_name("common-passwords.txt")
+    return frozenset(line.strip() for line in path.read_text().splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
 def password_problem(user: User, password: str) -> str | None:
-    """Why a new password will not do, in words for the person typing it; None if it will."""
+    """Why a new password will not do, in words for the person typing it; None if it will.
+
+    Length and a list of common passwords only: no rules about symbols or capitals, long
+    passwords and pasting welcome (NIST SP 800-63B, ASVS 5.0 V6).
+    """
     shortest = MIN_PASSWORD.get(user.kind, 8)
     if len(password) < shortest:
         return f"Use at least {shortest} characters. A few words together are easy to remember."
+    if password.strip().lower() in common_passwords():
+        return ("That password is one of the most common ones, so it is easy to guess. "
+                "Try three words you will remember.")
     if user.username and password.strip().lower() == user.username:
         return "Your password cannot be your username."
     if user.pupil is not None and user.pupil.card_password == password:
@@ -64,29 +92,58 @@ def set_password(user: User, password: str) -> None:
 
 
 def unlock(user: User) -> None:
-    """A teacher or admin lets a paused account try again at once."""
+    """A teacher or admin lets a paused account try again at once, on every device.
+
+    Clears the account's pause for unknown clients, its pauses on known devices and, for a
+    pupil, the picture-sign-in pauses on every class device. The caller commits.
+    """
     user.failed_logins = 0
     user.locked_until = None
+    prefixes = [f"login:user:{user.id}:"]
+    if user.pupil is not None:
+        prefixes.append(f"pics:{user.pupil.id}:")
+    throttle.clear(f"totp:{user.id}", prefixes=tuple(prefixes))
+
+
+def reset(user: User) -> str:
+    """Staff give an account a new first-time password (returned once, to hand over).
+
+    The person chooses their own at next sign-in, every open session ends and any pause is
+    lifted. For a pupil the new password is kept on the login card until they choose. The
+    caller commits.
+    """
+    words = ("apple", "river", "cloud", "tiger", "maple", "comet", "otter", "pebble", "robin",
+             "lemon", "meadow", "anchor", "velvet", "harbour", "cactus", "willow")
+    password = "-".join(words[secrets.randbelow(len(words))] for _ in range(2)) + \
+        f"-{secrets.randbelow(900) + 100}"
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    if user.pupil is not None:
+        user.pupil.card_password = password
+    unlock(user)
+    user.end_sessions()
+    return password
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
+    """Paused for unknown clients (the account's own known devices carry on)."""
     return user.locked_until is not None and user.locked_until > (now or utcnow())
 
 
-def _lock_message() -> str:
-    return LOCKED.format(minutes=current_app.config["LOCKOUT_MINUTES"])
+def _minutes(name: str) -> timedelta:
+    return timedelta(minutes=current_app.config[name])
 
 
 def record_failure(user: User) -> None:
-    """Count a failed attempt atomically; lock the account when the threshold is reached."""
+    """Count a failure from an unknown client atomically; pause the account for unknown
+    clients when the threshold is reached. The caller commits."""
     db.session.execute(
         update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
     )
     db.session.refresh(user, ["failed_logins"])
     if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
-        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+        user.locked_until = utcnow() + _minutes("LOCKOUT_MINUTES")
         user.failed_logins = 0
-    db.session.commit()
 
 
 def record_success(user: User) -> None:
@@ -96,21 +153,88 @@ def record_success(user: User) -> None:
     db.session.commit()
 
 
-def password_sign_in(username: str, password: str) -> SignIn:
-    """Check a username and password. The error never says which of the two was wrong."""
-    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or (user.password_hash is None and not _card_password(user)):
-        check_password_hash(_DUMMY_HASH, password)  # same work either way: no timing hint
+@dataclass(frozen=True)
+class KnownDevice:
+    """A browser where these accounts signed in before (OWASP's device cookie)."""
+
+    nonce: str
+    user_ids: tuple[int, ...] = ()
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def known_device(token: str | None) -> KnownDevice | None:
+    if not token:
+        return None
+    try:
+        payload = _device_serializer().loads(token)
+        nonce = str(payload["d"])
+        ids = tuple(int(i) for i in payload["u"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return KnownDevice(nonce, ids[-KNOWN_DEVICE_USERS:])
+
+
+def remember_device(device: KnownDevice | None, user: User) -> str:
+    """The cookie value once ``user`` has signed in on this device (newest last)."""
+    nonce = device.nonce if device else secrets.token_urlsafe(16)
+    ids = [i for i in (device.user_ids if device else ()) if i != user.id] + [user.id]
+    return _device_serializer().dumps({"d": nonce, "u": ids[-KNOWN_DEVICE_USERS:]})
+
+
+def _name_key(name: str) -> str:
+    return "login:name:" + hashlib.sha256(name.encode()).hexdigest()[:40]
+
+
+def password_sign_in(username: str, password: str, client: str = "unknown",
+                     device: KnownDevice | None = None) -> SignIn:
+    """Check a username and password without letting a guesser lock the real person out.
+
+    On a device where the account signed in before, failures pause only that device for
+    that account. Anywhere else failures count against the client (one address) and the
+    account (for unknown clients only). A wrong password, an unknown username and a pause
+    seen from an unknown client give the same message after the same work: one slow hash
+    and one counted failure.
+    """
+    name = username.strip().lower()
+    user = db.session.scalar(select(User).where(User.username == name))
+    cfg = current_app.config
+    known = user is not None and device is not None and user.id in device.user_ids
+    if known:
+        device_key = f"login:user:{user.id}:dev:{device.nonce}"
+        paused = throttle.blocked(device_key)
+    else:
+        client_key = f"login:client:{client}"[:120]
+        paused = throttle.blocked(client_key) or (
+            is_locked(user) if user is not None else throttle.blocked(_name_key(name)))
+    stored = user.password_hash if user is not None and user.password_hash else None
+    if user is not None and stored is None and _card_password(user):
+        matches = check_secret(user, password)  # a first-time card: same work as a hash
+    else:
+        matches = check_password_hash(stored or _DUMMY_HASH, password) and stored is not None
+    if matches and not paused and user.is_active:
+        record_success(user)
+        return SignIn(user)
+    if known:
+        if not paused:
+            paused = throttle.fail(device_key, cfg["LOCKOUT_THRESHOLD"],
+                                   _minutes("LOCKOUT_MINUTES"), _minutes("LOCKOUT_MINUTES"))
+        db.session.commit()
+        if paused:
+            return SignIn(None, PAUSED_HERE.format(minutes=cfg["LOCKOUT_MINUTES"]))
         return SignIn(None, WRONG_DETAILS)
-    if is_locked(user):
-        return SignIn(None, _lock_message())
-    if not check_secret(user, password):
-        record_failure(user)
-        return SignIn(None, _lock_message() if is_locked(user) else WRONG_DETAILS)
-    if not user.is_active:
-        return SignIn(None, WRONG_DETAILS)
-    record_success(user)
-    return SignIn(user)
+    throttle.fail(client_key, cfg["CLIENT_THRESHOLD"], _minutes("CLIENT_MINUTES"),
+                  _minutes("CLIENT_MINUTES"))
+    if not paused and not matches:
+        if user is not None:
+            record_failure(user)
+        else:
+            throttle.fail(_name_key(name), cfg["LOCKOUT_THRESHOLD"],
+                          _minutes("LOCKOUT_MINUTES"), _minutes("LOCKOUT_MINUTES"))
+    db.session.commit()
+    return SignIn(None, WRONG_DETAILS)
 
 
 def _card_password(user: User) -> str | None:
@@ -137,20 +261,30 @@ def new_picture_code() -> str:
     return ",".join(pool.pop(secrets.randbelow(len(pool))) for _ in range(PICTURE_CODE_LENGTH))
 
 
-def picture_sign_in(pupil: Pupil, chosen: list[str]) -> SignIn:
+def picture_sign_in(pupil: Pupil, chosen: list[str], device_id: str = "") -> SignIn:
+    """Pictures on a class device. Failures pause only this pupil on this device, briefly:
+    a classmate tapping the wrong pictures cannot stop the pupil anywhere else for long, and
+    a teacher can lift the pause at once (``unlock``)."""
     user = pupil.user
-    if is_locked(user):
-        return SignIn(None, "Too many tries. Please ask your teacher to help you sign in.")
+    key = f"pics:{pupil.id}:{device_id}"[:120]
+    if throttle.blocked(key):
+        return SignIn(None, PICTURES_PAUSED)
     if not pupil.picture_code or not secrets.compare_digest(",".join(chosen),
                                                               pupil.picture_code):
-        record_failure(user)
-        if is_locked(user):
-            return SignIn(None, "Too many tries. Please ask your teacher to help you sign in.")
-        return SignIn(None, "Those pictures are not right. Let's try again.")
+        cfg = current_app.config
+        paused = throttle.fail(key, cfg["LOCKOUT_THRESHOLD"], _minutes("LOCKOUT_MINUTES"),
+                               _minutes("PICTURE_PAUSE_MINUTES"))
+        db.session.commit()
+        return SignIn(None, PICTURES_PAUSED if paused else PICTURES_WRONG)
     if not user.is_active:
         return SignIn(None, "Please ask your teacher to help you sign in.")
     record_success(user)
     return SignIn(user)
+
+
+def device_id(token: str) -> str:
+    """A short name for one enabled picture device (its signed cookie), for throttling."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 # --- picture sign-in devices --------------------------------------------------------------
@@ -174,7 +308,9 @@ def _serializer() -> URLSafeSerializer:
 
 def device_token(school_class: SchoolClass, today: date | None = None) -> tuple[str, date]:
     until = term_end(today or utcnow().date(), tuple(current_app.config["TERM_ENDS"]))
-    payload = {"c": school_class.id, "s": school_class.school_id, "u": until.isoformat()}
+    # "n" names this one device: its picture-sign-in pauses are its own (device_id)
+    payload = {"c": school_class.id, "s": school_class.school_id, "u": until.isoformat(),
+               "n": secrets.token_urlsafe(8)}
     return _serializer().dumps(payload), until
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from flask import (
     abort,
     current_app,
@@ -15,14 +18,23 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from ..db import db
-from ..models import Pupil
+from ..models import Pupil, User
 from ..permissions import require, visible_classes
-from . import bp, service
+from ..security import safe_local_path
+from . import bp, service, throttle, twostep
 from .agreements import agreement_for
-from .forms import DeviceForm, EmptyForm, LoginForm, NewPasswordForm
+from .forms import (
+    DeviceForm,
+    EmptyForm,
+    LoginForm,
+    NewPasswordForm,
+    ReauthForm,
+    TwoStepForm,
+)
 
 # Pages open to a signed-in account that has not yet accepted its agreement.
-GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_password"}
+GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_password",
+             "auth.still_here", "auth.two_step", "auth.two_step_setup"}
 
 
 @bp.before_app_request
@@ -42,19 +54,22 @@ def new_password():
             current_user.pupil is not None and current_user.pupil.card_password):
         abort(404)
     form = NewPasswordForm()
+    first_time = current_user.must_change_password
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        problem = service.password_problem(user, form.password.data)
-        if problem is None:
-            service.set_password(user, form.password.data)
-            db.session.commit()
-            login_user(user)  # this session carries on with the new session version
-            flash("Your new password is ready. Use it next time you sign in.", "success")
-            return redirect(home_for(user))
-        form.password.errors = [problem]
-    return render_template("auth/new_password.html", form=form,
-                           first_time=current_user.must_change_password), \
-        (400 if form.errors else 200)
+        if not first_time and not service.check_secret(user, form.current.data or ""):
+            form.current.errors = ["That is not your current password."]
+        else:
+            problem = service.password_problem(user, form.password.data)
+            if problem is None:
+                service.set_password(user, form.password.data)
+                db.session.commit()
+                login_user(user)  # this session carries on with the new version
+                flash("Your new password is ready. Use it next time you sign in.", "success")
+                return redirect(home_for(user))
+            form.password.errors = [problem]
+    return render_template("auth/new_password.html", form=form, first_time=first_time), \
+        (400 if form.errors or form.current.errors or form.password.errors else 200)
 
 
 @bp.before_app_request
@@ -83,15 +98,180 @@ def home_for(user) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    return safe_local_path(target)
+
+
+def _remember_device(response, known, user) -> None:
+    """After a real sign-in this browser is a known device for the account (a signed cookie
+    that only lets its failures count apart from strangers'; it signs nobody in)."""
+    response.set_cookie(
+        service.KNOWN_DEVICE_COOKIE, service.remember_device(known, user),
+        max_age=current_app.config["KNOWN_DEVICE_DAYS"] * 86400, httponly=True,
+        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
+def _complete_sign_in(user, known, target: str | None, page: str | None = None, **context):
+    """Both steps done: a new session, counted as a fresh sign-in, on a known device."""
+    _start_session(user)
+    twostep.mark_reauthenticated()
+    if page:
+        response = make_response(render_template(page, **context))
+    else:
+        response = redirect(target or home_for(user))
+    _remember_device(response, known, user)
+    return response
+
+
+def _pending_two_step():
+    """The account whose password was right a moment ago, waiting for its second step."""
+    state = session.get("twostep")
+    if not isinstance(state, dict) or not isinstance(state.get("at"), int) \
+            or time.time() - state["at"] > 300:
+        return None, None
+    user = db.session.get(User, state.get("u")) if isinstance(state.get("u"), int) else None
+    if user is None or not user.is_active or user.session_version != state.get("v"):
+        return None, None
+    return user, state
+
+
+@bp.route("/login/two-step", methods=["GET", "POST"])
+def two_step():
+    user, state = _pending_two_step()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.totp_secret is None:
+        return redirect(url_for("auth.two_step_setup"))
+    form = TwoStepForm()
+    error = None
+    if form.validate_on_submit():
+        error = twostep.verify(user, form.code.data)
+        db.session.commit()
+        if error is None:
+            known = service.known_device(request.cookies.get(service.KNOWN_DEVICE_COOKIE))
+            return _complete_sign_in(user, known, state.get("next"))
+    return render_template("auth/two_step.html", form=form, error=error), \
+        (400 if error or form.errors else 200)
+
+
+@bp.route("/login/two-step/setup", methods=["GET", "POST"])
+def two_step_setup():
+    """First sign-in of an account that needs two steps: scan, type a code, keep the
+    recovery codes. The secret waits in the signed session until a code proves it works."""
+    user, state = _pending_two_step()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.totp_secret is not None:
+        return redirect(url_for("auth.two_step"))
+    secret = state.get("secret") or twostep.new_secret()
+    session["twostep"] = {**state, "secret": secret}
+    form = TwoStepForm()
+    error = None
+    if form.validate_on_submit():
+        step = twostep.check_new(secret, form.code.data)
+        if step is not None:
+            codes = twostep.turn_on(user, secret, step)
+            db.session.commit()
+            known = service.known_device(request.cookies.get(service.KNOWN_DEVICE_COOKIE))
+            target = state.get("next") or home_for(user)
+            return _complete_sign_in(user, known, target, page="auth/recovery_codes.html",
+                                     codes=codes, carry_on=target)
+        error = twostep.WRONG_CODE
+    uri = twostep.setup_uri(user, secret)
+    return render_template("auth/two_step_setup.html", form=form, error=error,
+                           qr_html=twostep.qr_svg(uri), secret=twostep.grouped(secret)), \
+        (400 if error or form.errors else 200)
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@login_required
+def two_step_account():
+    """How many recovery codes are left, and ten new ones (after confirming who you are)."""
+    user = current_user._get_current_object()
+    if user.totp_secret is None:
+        abort(404)
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if twostep.reauth_needed():
+            return redirect(url_for("auth.reauth", next=url_for("auth.two_step_account")))
+        codes = twostep.new_recovery_codes(user)
+        db.session.commit()
+        return render_template("auth/recovery_codes.html", codes=codes,
+                               carry_on=home_for(user))
+    return render_template("auth/two_step_account.html", form=form,
+                           left=twostep.recovery_codes_left(user))
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+def reauth():
+    """Confirm who you are before something sensitive (a child's safeguarding file)."""
+    user = current_user._get_current_object()
+    form = ReauthForm()
+    back = _safe_next(request.values.get("next")) or home_for(user)
+    error = None
+    if form.validate_on_submit():
+        key = f"login:user:{user.id}:reauth"
+        if throttle.blocked(key):
+            error = twostep.PAUSED
+        elif not (user.password_hash
+                  and service.check_password_hash(user.password_hash, form.password.data)):
+            minutes = timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+            throttle.fail(key, current_app.config["LOCKOUT_THRESHOLD"], minutes, minutes)
+            error = "That is not your password."
+        elif user.totp_secret:
+            error = twostep.verify(user, form.code.data or "")
+        db.session.commit()
+        if error is None:
+            twostep.mark_reauthenticated()
+            return redirect(back)
+    return render_template("auth/reauth.html", form=form, error=error, back=back,
+                           needs_code=bool(user.totp_secret)), \
+        (400 if error or form.errors else 200)
 
 
 def _start_session(user) -> None:
     session.clear()
     login_user(user)
-    session.permanent = True
+    # A pupil's session lives only until the browser closes (shared classroom devices) and
+    # ends after PUPIL_IDLE_MINUTES without a page; adults keep theirs for a school day.
+    session.permanent = not user.is_pupil
+    if user.is_pupil:
+        session["seen"] = int(time.time())
+
+
+@bp.before_app_request
+def pupil_idle_timeout():
+    """End a pupil's session after PUPIL_IDLE_MINUTES without a request (server-side: the
+    time is in the signed session, so a copied cookie ages too)."""
+    if request.endpoint == "static" or not current_user.is_authenticated \
+            or not current_user.is_pupil:
+        return None
+    now = int(time.time())
+    seen = session.get("seen")
+    if not isinstance(seen, int) or now - seen > current_app.config["PUPIL_IDLE_MINUTES"] * 60:
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.login", away=1))
+    asking = request.endpoint == "auth.still_here" and request.method == "GET"
+    if now - seen >= 30 and not asking:  # re-sign the cookie twice a minute at most
+        session["seen"] = now
+    return None
+
+
+@bp.route("/still-here", methods=["GET", "POST"])
+@login_required
+def still_here():
+    """"Are you still there?": a press keeps a pupil's session going (the page's script
+    calls it too); without JavaScript the page itself asks."""
+    form = EmptyForm()
+    back = _safe_next(request.values.get("next")) or home_for(current_user)
+    if request.method == "POST" and form.validate_on_submit():
+        if request.headers.get("X-Requested-With") == "fetch":
+            return "", 204
+        return redirect(back)
+    return render_template("auth/still_here.html", form=form, back=back,
+                           minutes=current_app.config["PUPIL_IDLE_MINUTES"])
 
 
 @bp.route("/")
@@ -108,14 +288,23 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        result = service.password_sign_in(form.username.data, form.password.data)
+        known = service.known_device(request.cookies.get(service.KNOWN_DEVICE_COOKIE))
+        result = service.password_sign_in(form.username.data, form.password.data,
+                                          client=request.remote_addr or "unknown",
+                                          device=known)
         if result.user is not None:
-            _start_session(result.user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(result.user))
+            target = _safe_next(request.args.get("next"))
+            if twostep.asked_of(result.user):
+                session.clear()
+                session["twostep"] = {"u": result.user.id, "v": result.user.session_version,
+                                      "at": int(time.time()), "next": target}
+                return redirect(url_for("auth.two_step"))
+            return _complete_sign_in(result.user, known, target)
         error = result.error
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     status = 400 if (error or form.errors) else 200
-    return render_template("auth/login.html", form=form, error=error, device=device), status
+    return render_template("auth/login.html", form=form, error=error, device=device,
+                           away=request.args.get("away") == "1"), status
 
 
 @bp.route("/login/pictures")
@@ -147,7 +336,8 @@ def picture_code(pupil_id: int):
         elif picture in service.PICTURES and len(chosen) < service.PICTURE_CODE_LENGTH:
             chosen = [*chosen, picture]
         if len(chosen) == service.PICTURE_CODE_LENGTH:
-            result = service.picture_sign_in(pupil, chosen)
+            result = service.picture_sign_in(
+                pupil, chosen, service.device_id(request.cookies[service.DEVICE_COOKIE]))
             session.pop("pictures", None)
             if result.user is not None:
                 _start_session(result.user)
@@ -165,8 +355,13 @@ def picture_code(pupil_id: int):
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = EmptyForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and current_user.is_authenticated:
+        # End the session on the server too: a copy of this cookie no longer signs anyone in.
+        current_user.end_sessions()
+        db.session.commit()
         logout_user()
+        session.clear()
+    elif form.validate_on_submit():
         session.clear()
     return redirect(url_for("auth.login"))
 

@@ -31,6 +31,7 @@ from .people import (
 )
 from .progress import LessonProgress, QuizAnswer, ScenarioChoice
 from .school import School, SchoolClass
+from .twostep import RecoveryCode
 from .worries import (
     ABOUT,
     ACTIONS,
@@ -54,6 +55,6 @@ __all__ = [
     "ABOUT", "ACTIONS", "ENTRY_KINDS", "FEELINGS", "STATUSES", "URGENCIES", "WORRY_KINDS",
     "AppendOnlyError", "AuditEvent", "OutboxEmail", "Worry", "WorryEntry",
     "KINDS", "ROLES", "ROLE_NAMES", "AgreementAcceptance", "ClassTeacher", "LessonProgress",
-    "ParentLink", "Pupil", "QuizAnswer", "ScenarioChoice", "School", "SchoolClass", "StaffRole",
-    "User",
+    "ParentLink", "Pupil", "QuizAnswer", "RecoveryCode", "ScenarioChoice", "School",
+    "SchoolClass", "StaffRole", "User",
 ]

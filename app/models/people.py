@@ -46,6 +46,10 @@ class User(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(default=0)
     # A first-time password given by the school: the person chooses their own on sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # Two-step sign-in (TOTP, RFC 6238): the shared secret, and the last time step accepted
+    # so a code seen over a shoulder cannot be used again (docs/security.md).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     school: Mapped[School] = relationship()

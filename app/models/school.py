@@ -17,6 +17,11 @@ class School(Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     # The school year the classes are in now: 2026 means 2026-27 (set by the year rollover).
     academic_year: Mapped[int | None]
+    # Two-step sign-in is always required for leads, deputies and admins; a school may ask
+    # it of teachers too. Alert emails say only "something to read" unless the school opts
+    # in to naming the kind of worry.
+    two_step_for_teachers: Mapped[bool] = mapped_column(default=False)
+    alerts_name_kind: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     classes: Mapped[list[SchoolClass]] = relationship(

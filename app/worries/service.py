@@ -7,15 +7,18 @@ pupil is told it was sent.
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
+import hmac
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from flask import current_app, request
-from sqlalchemy import bindparam, exists, func, insert, or_, select
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db, utcnow
@@ -30,11 +33,13 @@ from ..models import (
     AuditEvent,
     OutboxEmail,
     Pupil,
+    School,
     StaffRole,
     User,
     Worry,
     WorryEntry,
 )
+from ..security import safe_local_path
 
 WORDS_LIMIT = 1000
 STAFF_TEXT_LIMIT = 4000
@@ -135,9 +140,7 @@ def clean_pupil_worry(form) -> dict:
 
 def safe_place(value: str | None) -> str | None:
     """The page the pupil pressed the button on: a local path only."""
-    if value and value.startswith("/") and not value.startswith("//") and len(value) <= 200:
-        return value
-    return None
+    return safe_local_path(value, longest=200)
 
 
 def submit_pupil_worry(user: User, clean: dict, place: str | None) -> Worry:
@@ -149,6 +152,37 @@ def submit_pupil_worry(user: User, clean: dict, place: str | None) -> Worry:
                   words=clean["words"], wants_to_talk=clean["wants_to_talk"],
                   place=safe_place(place), client_token=clean["token"])
     return _save_with_alerts(user, worry)
+
+
+def worry_reference(worry_id: int) -> str:
+    """What a pupil sees for a worry: keyed, so it says nothing of how many worries this or
+    any other school has (the row id is sequential across every school)."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"worry:{worry_id}".encode(),
+                      hashlib.sha256).digest()
+    code = base64.b32encode(digest).decode()[:8]
+    return f"{code[:4]}-{code[4:]}"
+
+
+def earliest_event(pupil: Pupil, today: date | None = None) -> date:
+    """No event about a pupil can be before they could have been born: a Year N pupil is
+    at most N + 6 years old."""
+    today = today or utcnow().date()
+    years = pupil.year_group + 6
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def event_date_problem(pupil: Pupil, occurred: datetime | None) -> str | None:
+    if occurred is None:
+        return None
+    if occurred > utcnow():
+        return "That date and time is in the future."
+    if occurred.date() < earliest_event(pupil):
+        return (f"That date is before {pupil.short_name} could have been born. "
+                "Check the year.")
+    return None
 
 
 def record_concern(user: User, pupil: Pupil, kind: str, words: str, child_words: str | None,
@@ -179,6 +213,8 @@ def _save_with_alerts(user: User, worry: Worry) -> Worry:
         worry.id = db.session.execute(
             insert(Worry.__table__).values(fields).returning(Worry.__table__.c.id)).scalar_one()
         enqueue_alerts(worry, emails=emails)
+        audit(user, "create", f"worry {worry.id}",
+              "pupil worry" if worry.source == "pupil" else "staff concern")
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -193,26 +229,67 @@ def _save_with_alerts(user: User, worry: Worry) -> Worry:
 
 
 def worry_link(worry: Worry) -> str:
-    base = current_app.config.get("PUBLIC_URL") or (request.host_url if request else "")
-    return base.rstrip("/") + f"/safeguarding/worries/{worry.id}"
+    """An absolute link from the configured public address only: a forged Host header on
+    the request that saved the worry cannot redirect the lead anywhere."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/safeguarding/worries/{worry.id}"
+
+
+def inbox_link() -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + "/safeguarding/"
+
+
+def _alert_text(worry: Worry, purpose: str) -> tuple[str, str]:
+    """Subject and body: only that something is waiting and where. The kind of worry only
+    where the school opts in (schools.alerts_name_kind); never a name or a word of it."""
+    school = db.session.get(School, worry.school_id)
+    kind = f" ({WORRY_KINDS[worry.kind].lower()})" if school and school.alerts_name_kind \
+        else ""
+    what = "A new worry" if worry.source == "pupil" else "A new staff concern"
+    if purpose == "reminder":
+        subject = "Reminder: a worry has not been read yet"
+        first = f"A worry{kind} raised on the Safe Online platform has not been read yet."
+    else:
+        subject = "New worry raised"
+        first = f"{what}{kind} has been raised on the Safe Online platform."
+    body = (f"{first}\n\nSign in to read it:\n{worry_link(worry)}\n\n"
+            "This message deliberately contains no details.\n")
+    return subject, body
+
+
+def _fold_into_pending(worry: Worry, now: datetime) -> bool:
+    """A pupil who sends several worries in a short time: while the first alert is still
+    waiting in the outbox, it becomes one combined alert (every worry is stored; the lead
+    is not flooded). True when folded in, so no new alert rows are needed."""
+    window = now - timedelta(minutes=current_app.config["ALERT_COMBINE_MINUTES"])
+    same_pupil = select(Worry.id).where(Worry.raised_by_id == worry.raised_by_id,
+                                        Worry.school_id == worry.school_id)
+    pending = db.session.execute(select(OutboxEmail.id, OutboxEmail.worry_id).where(
+        OutboxEmail.purpose == "alert", OutboxEmail.sent_at.is_(None),
+        OutboxEmail.created_at > window, OutboxEmail.worry_id.in_(same_pupil))).all()
+    if not pending:
+        return False
+    first = min(row.worry_id for row in pending)
+    count = db.session.scalar(select(func.count()).select_from(Worry).where(
+        Worry.raised_by_id == worry.raised_by_id, Worry.id >= first))
+    body = (f"{count} new worries have been raised on the Safe Online platform in the last "
+            f"few minutes.\n\nSign in to read them:\n{inbox_link()}\n\n"
+            "This message deliberately contains no details.\n")
+    db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_([r.id for r in pending]))
+                       .values(subject="New worries raised",
+                               body=body))
+    return True
 
 
 def enqueue_alerts(worry: Worry, purpose: str = "alert", now: datetime | None = None,
                    emails: list[str] | None = None) -> int:
-    """One email per lead saying only that a worry of a kind exists, and where to read it."""
-    kind = WORRY_KINDS[worry.kind].lower()
-    what = "A new worry" if worry.source == "pupil" else "A new staff concern"
-    if purpose == "reminder":
-        subject = "Reminder: a worry has not been read yet"
-        first = f"A worry ({kind}) raised on the Safe Online platform has not been read yet."
-    else:
-        subject = "New worry raised"
-        first = f"{what} ({kind}) has been raised on the Safe Online platform."
-    body = (f"{first}\n\nSign in to read it:\n{worry_link(worry)}\n\n"
-            "This message deliberately contains no details.\n")
+    """One email per lead saying only that something is waiting, and where to read it."""
+    now = now or utcnow()
+    if purpose == "alert" and worry.source == "pupil" and _fold_into_pending(worry, now):
+        return 0
+    subject, body = _alert_text(worry, purpose)
     rows = [{"school_id": worry.school_id, "worry_id": worry.id, "purpose": purpose,
              "to_address": email, "subject": subject, "body": body,
-             "created_at": now or utcnow()}
+             "created_at": now}
             for email in (lead_emails(worry.school_id) if emails is None else emails)]
     if rows:  # one INSERT for every lead, in the caller's transaction
         db.session.execute(insert(OutboxEmail.__table__), rows)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC
 
 from flask import (
@@ -10,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
+from ..auth import twostep
 from ..auth.forms import EmptyForm
 from ..db import db, utcnow
 from ..models import (
@@ -59,8 +62,15 @@ def report():
     place = service.safe_place(request.values.get("from"))
     values = {"token": data.get("token") or service.new_token(), "kind": data.get("kind", ""),
               "about": data.get("about", ""), "feeling": data.get("feeling", ""),
-              "words": data.get("words", ""), "from": place or ""}
+              "words": data.get("words", ""), "from": place or "",
+              "started": data.get("started") or str(int(time.time()))}
     errors: dict[str, str] = {}
+    if request.method == "POST" and _hidden_since(values["started"]):
+        # quick-hide was pressed after this worry was begun: nothing of it comes back
+        values = {"token": service.new_token(), "kind": "", "about": "", "feeling": "",
+                  "words": "", "from": place or "", "started": str(int(time.time()))}
+        return render_template("worries/report.html", step=1, values=values, errors={},
+                               labels=LABELS, form=EmptyForm())
     if request.method == "POST":
         # CSRFProtect has already refused a post without a valid token (400): no second check
         # here, so the one write a burst of pupils makes at once costs as little as it can.
@@ -86,16 +96,21 @@ def _send(clean: dict, place: str | None):
         db.session.rollback()
         current_app.logger.exception("a worry could not be saved")
         return render_template("worries/not_sent.html"), 503
-    return redirect(url_for("worries.sent", worry_id=worry.id))  # email: the sender process
+    # email: the sender process
+    return redirect(url_for("worries.sent", ref=service.worry_reference(worry.id)))
 
 
-@bp.route("/worry/sent/<int:worry_id>")
+@bp.route("/worry/sent/<ref>")
 @require("learn")
-def sent(worry_id: int):
-    worry = db.session.get(Worry, worry_id)
-    if worry is None or worry.raised_by_id != current_user.id:
+def sent(ref: str):
+    """The confirmation, addressed by the pupil's reference (never the sequential id)."""
+    mine = db.session.scalars(select(Worry).where(Worry.raised_by_id == current_user.id)
+                              .order_by(Worry.id.desc()).limit(200))
+    worry = next((w for w in mine if service.worry_reference(w.id) == ref), None)
+    if worry is None:
         abort(404)
     return render_template("worries/sent.html", worry=worry, labels=LABELS,
+                           reference=service.worry_reference(worry.id),
                            lead=service.lead_names(current_user.school_id))
 
 
@@ -105,12 +120,20 @@ def mine():
     worries = db.session.scalars(select(Worry).where(Worry.raised_by_id == current_user.id)
                                  .order_by(Worry.created_at.desc()))
     rows = [(w, service.state_of(w).is_read) for w in worries]
-    return render_template("worries/mine.html", rows=rows, labels=LABELS)
+    return render_template("worries/mine.html", rows=rows, labels=LABELS,
+                           reference=service.worry_reference)
+
+
+def _hidden_since(started: str) -> bool:
+    hidden_at = session.get("hidden_at")
+    return isinstance(hidden_at, int) and started.isdigit() and int(started) <= hidden_at
 
 
 @bp.route("/hide")
 def hide():
-    """A neutral page that the quick-hide button swaps in at once."""
+    """A neutral page that the quick-hide button swaps in at once. It also ends any worry in
+    progress: a form begun before this moment, sent again from the history, starts afresh."""
+    session["hidden_at"] = int(time.time())
     return render_template("worries/hide.html")
 
 
@@ -141,8 +164,9 @@ def concern():
         else:
             occurred = form.occurred_at.data
             occurred = occurred.replace(tzinfo=UTC) if occurred else None
-            if occurred and occurred > utcnow():
-                form.occurred_at.errors = ["That date and time is in the future."]
+            problem = service.event_date_problem(pupil, occurred)
+            if problem:
+                form.occurred_at.errors = [problem]
             else:
                 try:
                     service.record_concern(current_user, pupil, form.kind.data,
@@ -249,6 +273,8 @@ def chronology(pupil_id: int):
 @require("safeguarding")
 def export_page(pupil_id: int):
     pupil = _pupil_or_404(pupil_id)
+    if twostep.reauth_needed():  # a fresh sign-in, or the password (and code) again
+        return redirect(url_for("auth.reauth", next=request.path))
     items = service.chronology(pupil)
     service.audit(current_user, "export", f"pupil {pupil.id} file", "printable page")
     db.session.commit()
@@ -261,6 +287,8 @@ def export_page(pupil_id: int):
 @require("safeguarding")
 def export_csv(pupil_id: int):
     pupil = _pupil_or_404(pupil_id)
+    if twostep.reauth_needed():  # a fresh sign-in, or the password (and code) again
+        return redirect(url_for("auth.reauth", next=request.path))
     body = service.export_csv(pupil, service.display_names(current_user.school_id))
     service.audit(current_user, "export", f"pupil {pupil.id} file", "CSV")
     db.session.commit()

@@ -22,6 +22,7 @@
     if (!link) { return; }
     event.preventDefault();
     document.body.style.visibility = "hidden";
+    document.querySelectorAll("form").forEach(function (form) { form.reset(); });
     window.location.replace(link.href);
   });
   document.addEventListener("keydown", function (event) {
@@ -140,4 +141,46 @@
     button.addEventListener("click", function () { window.print(); });
   });
   document.querySelectorAll("[data-print-hint]").forEach(function (hint) { hint.hidden = true; });
+})();
+
+// "Are you still there?" on a pupil's pages: two minutes before the idle sign-out a question
+// appears; "yes" (or typing) tells the server the pupil is still here. Without this file the
+// page itself moves to the same question (a <noscript> refresh in base.html).
+(function () {
+  "use strict";
+  var body = document.body;
+  var idle = parseInt(body.dataset.idle || "0", 10);
+  if (!idle) { return; }
+  var box = document.querySelector("[data-still-there]");
+  var warnTimer, endTimer;
+  var lastPing = Date.now();
+  function schedule() {
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(endTimer);
+    if (box) { box.hidden = true; }
+    warnTimer = window.setTimeout(function () {
+      if (box) { box.hidden = false; box.querySelector("button").focus(); }
+    }, Math.max(idle - 120, 5) * 1000);
+    endTimer = window.setTimeout(function () {
+      window.location.replace(body.dataset.away);
+    }, (idle + 5) * 1000);
+  }
+  function ping() {
+    var token = document.querySelector("input[name=csrf_token]");
+    var data = new FormData();
+    if (token) { data.append("csrf_token", token.value); }
+    lastPing = Date.now();
+    window.fetch(body.dataset.stillHere, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" }
+    }).then(function (response) {
+      if (response.ok) { schedule(); } else { window.location.replace(body.dataset.away); }
+    });
+  }
+  var yes = document.querySelector("[data-still-there-yes]");
+  if (yes) { yes.addEventListener("click", ping); }
+  document.addEventListener("input", function () {
+    if (Date.now() - lastPing > 60000) { ping(); }
+  });
+  schedule();
 })();
