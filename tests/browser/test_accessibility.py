@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.db import db
 from app.models import Pupil, SchoolClass, User
 
+from .people import sign_in
 from .walker import answer
 
 AXE = Axe()
@@ -67,11 +68,6 @@ class Checker:
         assert self.problems == [], "\n".join(self.problems)
 
 
-def sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def tour_lesson(page: Page, check: Checker, lesson, label: str) -> None:

@@ -15,14 +15,8 @@ from app.db import db
 from app.models import Pupil, SchoolClass, User
 
 from ..test_import import sixty_pupils
+from .people import sign_in
 from .test_accessibility import SIZES, Checker
-
-
-def sign_in(page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def add_staff(page, name: str, username: str, roles: list[str]) -> str:

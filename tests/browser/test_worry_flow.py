@@ -9,14 +9,8 @@ from sqlalchemy import select
 from app.db import db
 from app.models import Pupil, Worry
 
+from .people import sign_in
 from .test_pupil_flows import enable_pictures_and_sign_in_sam
-
-
-def sign_in(page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
