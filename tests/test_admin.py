@@ -538,3 +538,35 @@ def test_staff_of_another_school_see_nothing_here(app):
     listing = client.get("/admin/staff").get_data(as_text=True)
     assert "Mr Adeyemi" not in listing
     assert "Kestrels" not in client.get("/admin/classes").get_data(as_text=True)
+
+
+def test_an_admin_unpauses_a_colleague_and_resets_a_lost_phone(app, client):
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    dsl = user_id(app, "dsl")
+    lead_client = app.test_client()
+    sign_in(lead_client, "dsl")
+    with app.app_context():
+        lead = db.session.get(User, dsl)
+        lead.locked_until = utcnow() + timedelta(minutes=15)
+        db.session.commit()
+        assert lead.totp_secret
+    sign_in(client, "admin")
+    submit(client, f"/admin/staff/{dsl}/unlock", page=f"/admin/staff/{dsl}")
+    with app.app_context():
+        assert db.session.get(User, dsl).locked_until is None
+    page = submit(client, f"/admin/staff/{dsl}/two-step", page=f"/admin/staff/{dsl}",
+                  follow=True)
+    assert "set it up again" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, dsl).totp_secret is None
+        assert db.session.scalar(select(func.count(AdminAudit.id)).where(
+            AdminAudit.action.in_(["account.unlock", "account.reset-two-step"]))) == 2
+    assert lead_client.get("/safeguarding/").status_code == 302  # its session ended
+    teacher = app.test_client()
+    sign_in(teacher, "teacher")
+    token = csrf_from(teacher.get("/staff/").get_data(as_text=True))
+    assert teacher.post(f"/admin/staff/{dsl}/two-step",
+                        data={"csrf_token": token}).status_code == 403

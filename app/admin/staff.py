@@ -160,3 +160,20 @@ def school_warnings(school_id: int) -> list[str]:
         out.append("There is no active safeguarding lead yet, so a worry would reach nobody. "
                    "Add your designated safeguarding lead now.")
     return out
+
+
+def unlock_account(user: User, actor: User) -> None:
+    """Lift every sign-in pause of a member of staff (unknown clients, devices, second step)."""
+    unlock(user)
+    audit.record(user.school_id, actor, "account.unlock", "user", user.id,
+                 f"Unpaused sign-in for {user.display_name}")
+
+
+def reset_two_step(user: User, actor: User) -> None:
+    """A lost phone: two-step sign-in is set up again at next sign-in; sessions end."""
+    from ..auth import twostep
+
+    twostep.turn_off(user)
+    audit.record(user.school_id, actor, "account.reset-two-step", "user", user.id,
+                 f"Reset two-step sign-in for {user.display_name} (set up again at next "
+                 "sign-in)")

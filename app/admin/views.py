@@ -154,6 +154,31 @@ def staff_password(user_id: int):
                            new=False)
 
 
+@bp.route("/staff/<int:user_id>/unlock", methods=["POST"])
+@require("admin")
+def staff_unlock(user_id: int):
+    person = _staff_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    staff.unlock_account(person, current_user)
+    db.session.commit()
+    flash(f"{person.display_name} can try to sign in again now, from any device.", "success")
+    return redirect(url_for("admin.staff_edit", user_id=person.id))
+
+
+@bp.route("/staff/<int:user_id>/two-step", methods=["POST"])
+@require("admin")
+def staff_two_step(user_id: int):
+    person = _staff_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    staff.reset_two_step(person, current_user)
+    db.session.commit()
+    flash(f"Two-step sign-in for {person.display_name} is reset: they set it up again, with "
+          "their new phone, when they next sign in.", "success")
+    return redirect(url_for("admin.staff_edit", user_id=person.id))
+
+
 # --- classes ------------------------------------------------------------------------------
 
 
