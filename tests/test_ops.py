@@ -353,9 +353,7 @@ def test_the_backup_timers_script_writes_a_checked_copy_and_prunes_old_ones(
 
 @pytest.mark.parametrize(("proxies", "recorded"), [(1, "203.0.113.9"), (0, "127.0.0.1")])
 def test_the_audit_log_records_the_address_the_trusted_proxy_saw(make_app, proxies, recorded):
-    from app.ops.proxy import behind_proxies
-
-    app = behind_proxies(make_app(TRUSTED_PROXIES=proxies))
+    app = make_app(PROXY_FIX_PROXIES=proxies)
     with app.app_context():
         pupil = db.session.scalar(select(User).where(User.username == "pupil"))
         worry = Worry(school_id=pupil.school_id, source="pupil", raised_by_id=pupil.id,
