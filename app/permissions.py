@@ -70,6 +70,14 @@ def may_manage_class(user: User, school_class: SchoolClass | None) -> bool:
     return db.session.get(ClassTeacher, (school_class.id, user.id)) is not None
 
 
+def managed_class_or_404(user: User, class_id: int) -> SchoolClass:
+    """The class behind a URL, if this member of staff manages it; otherwise "not found"."""
+    school_class = db.session.get(SchoolClass, class_id)
+    if not may_manage_class(user, school_class):
+        abort(404)
+    return school_class
+
+
 def may_manage_pupil(user: User, pupil: Pupil | None) -> bool:
     """Change a pupil's details or sign-in: admins any in the school, teachers their own."""
     return (pupil is not None and pupil.school_id == user.school_id

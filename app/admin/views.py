@@ -11,7 +11,13 @@ from wtforms.fields.choices import SelectChoice
 from ..auth.forms import EmptyForm
 from ..db import db, utcnow
 from ..models import ImportBatch, ParentLink, Pupil, SchoolClass, User
-from ..permissions import may_manage_class, may_manage_pupil, require, visible_classes
+from ..permissions import (
+    managed_class_or_404,
+    may_manage_class,
+    may_manage_pupil,
+    require,
+    visible_classes,
+)
 from . import audit, bp, classes, importer, links, pupils, staff, year
 from .errors import Refused
 from .forms import (
@@ -49,10 +55,7 @@ def _staff_or_404(user_id: int) -> User:
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
-    school_class = db.session.get(SchoolClass, class_id)
-    if not may_manage_class(current_user, school_class):
-        abort(404)
-    return school_class
+    return managed_class_or_404(current_user, class_id)
 
 
 def _pupil_or_404(pupil_id: int) -> Pupil:

@@ -9,7 +9,7 @@ from ..admin.pupils import reset_sign_in
 from ..auth.forms import EmptyForm
 from ..db import db
 from ..models import Pupil, SchoolClass
-from ..permissions import may_manage_class, require, visible_classes
+from ..permissions import managed_class_or_404, require, visible_classes
 from . import bp
 from .course import (
     course_plan,
@@ -73,10 +73,7 @@ def _lesson_or_404(slug: str):
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
-    school_class = db.session.get(SchoolClass, class_id)
-    if not may_manage_class(current_user, school_class):
-        abort(404)
-    return school_class
+    return managed_class_or_404(current_user, class_id)
 
 
 @bp.route("/classes/<int:class_id>/pictures")

@@ -13,7 +13,7 @@ from ..models import LEVELS, Assignment, LevelOverride, SchoolClass
 from ..permissions import (
     class_pupil,
     coverage_classes,
-    may_manage_class,
+    managed_class_or_404,
     may_manage_work,
     may_see_coverage,
     require,
@@ -49,10 +49,7 @@ def _catalogue():
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
-    school_class = db.session.get(SchoolClass, class_id)
-    if not may_manage_class(current_user, school_class):
-        abort(404)
-    return school_class
+    return managed_class_or_404(current_user, class_id)
 
 
 def _class_lesson_or_404(school_class: SchoolClass, slug: str) -> Lesson:
