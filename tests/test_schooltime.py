@@ -43,3 +43,28 @@ def test_the_filter_is_what_templates_use(app):
         template = app.jinja_env.from_string("{{ t|school_time('datetime') }}")
         assert template.render(t=datetime(2026, 7, 1, 12, 0, tzinfo=UTC)) == \
             "1 July 2026, 13:00"
+
+
+def test_a_concern_typed_in_summer_is_stored_in_utc_and_shown_as_typed(app):
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.models import Pupil, Worry
+
+    from .helpers import sign_in, submit
+
+    teacher, lead = app.test_client(), app.test_client()
+    sign_in(teacher, "teacher2")
+    sign_in(lead, "dsl")
+    with app.app_context():
+        sam = db.session.scalar(select(Pupil.id).where(Pupil.first_name == "Sam"))
+    done = submit(teacher, "/safeguarding/concern", {
+        "pupil": str(sam), "kind": "upsetting", "words": "Upset at lunch",
+        "child_words": "", "occurred_at": "2026-07-01T12:15"})
+    assert done.status_code == 302
+    with app.app_context():
+        worry = db.session.scalar(select(Worry).where(Worry.words == "Upset at lunch"))
+        assert worry.occurred_at == datetime(2026, 7, 1, 11, 15, tzinfo=UTC)
+        worry_id = worry.id
+    page = lead.get(f"/safeguarding/worries/{worry_id}").get_data(as_text=True)
+    assert "1 Jul 2026 12:15" in page

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC
 
 from flask import (
     Response,
@@ -35,6 +34,7 @@ from ..models import (
     Worry,
 )
 from ..permissions import may_read_worry, require
+from ..schooltime import from_school_clock
 from . import bp, service
 from .forms import ConcernForm
 
@@ -163,7 +163,8 @@ def concern():
             form.pupil.errors = ["Choose the pupil this concern is about."]
         else:
             occurred = form.occurred_at.data
-            occurred = occurred.replace(tzinfo=UTC) if occurred else None
+            # typed on the school's clock (BST in summer), stored in UTC
+            occurred = from_school_clock(occurred) if occurred else None
             problem = service.event_date_problem(pupil, occurred)
             if problem:
                 form.occurred_at.errors = [problem]
