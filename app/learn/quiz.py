@@ -60,6 +60,16 @@ def shuffled_choices(step, pupil_id: int) -> list:
     return out
 
 
+def display_order(question: Question, pupil_id: int) -> list[str]:
+    """The keys of a question's options, items or sort items, in this pupil's stable order."""
+    keys = {
+        "choice": [o.key for o in question.options],
+        "order": [str(i) for i in range(len(question.items))],
+        "sort": [i.key for i in question.sort_items],
+    }.get(question.type, [])
+    return shuffled(question, pupil_id, keys)
+
+
 def mark(question: Question, form) -> Marked:
     """Mark one answer. ``form`` is a mapping of the submitted fields."""
     if question.type == "choice":

@@ -15,7 +15,14 @@ from ..teach.assignments import (
     pupil_work,
 )
 from . import bp, progress
-from .quiz import AnswerError, mark, right_answer, shuffled, shuffled_choices, without_title
+from .quiz import (
+    AnswerError,
+    display_order,
+    mark,
+    right_answer,
+    shuffled_choices,
+    without_title,
+)
 
 RETRIES_BEFORE_ANSWER = 2
 
@@ -101,13 +108,8 @@ def check(slug: str, qid: str):
         return redirect(url_for("learn.check", slug=slug, qid=_next_check(lesson, answered)))
     error, given = None, {}
     if request.method == "POST":
-        if not EmptyForm().validate_on_submit():
-            abort(400)
-        try:
-            marked = mark(question, request.form)
-        except AnswerError as exc:
-            error, given = exc.message, exc.given
-        else:
+        marked, error, given = _mark_posted(question)
+        if marked is not None:
             progress.record_answer(pupil, lesson, qid, marked, baseline=True)
             answered.add(qid)
             if len(answered) >= len(lesson.quiz.questions):
@@ -116,13 +118,8 @@ def check(slug: str, qid: str):
                 return redirect(url_for("learn.home"))
             return redirect(url_for("learn.check", slug=slug, qid=_next_check(lesson,
                                                                               answered)))
-    keys = {
-        "choice": [o.key for o in question.options],
-        "order": [str(i) for i in range(len(question.items))],
-        "sort": [i.key for i in question.sort_items],
-    }.get(question.type, [])
     return render_template("learn/check.html", lesson=lesson, question=question, error=error,
-                           given=given, order=shuffled(question, pupil.id, keys)), \
+                           given=given, order=display_order(question, pupil.id)), \
         (400 if error else 200)
 
 
@@ -186,6 +183,16 @@ def _url_for_position(lesson: Lesson, position: str) -> str:
     return url_for("learn.step", slug=lesson.slug, step_id=ident)
 
 
+def _mark_posted(question):
+    """The posted answer marked, or why it could not be (kept to show the pupil again)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        return mark(question, request.form), None, {}
+    except AnswerError as exc:
+        return None, exc.message, exc.given
+
+
 @bp.route("/<slug>/quiz/<qid>", methods=["GET", "POST"])
 @require("learn")
 def question(slug: str, qid: str):
@@ -200,13 +207,8 @@ def question(slug: str, qid: str):
         return redirect(url_for("learn.lesson", slug=slug))
     error, given = None, {}
     if request.method == "POST":
-        if not EmptyForm().validate_on_submit():
-            abort(400)
-        try:
-            marked = mark(question, request.form)
-        except AnswerError as exc:
-            error, given = exc.message, exc.given
-        else:
+        marked, error, given = _mark_posted(question)
+        if marked is not None:
             row = progress.record_answer(pupil, lesson, qid, marked)
             if marked.correct or row.attempt >= RETRIES_BEFORE_ANSWER:
                 progress.unlock(pupil, lesson, progress.next_after_question(lesson, qid))
@@ -223,15 +225,10 @@ def question(slug: str, qid: str):
         if answer else []
     nxt = progress.next_after_question(lesson, qid)
     show_next = answer is not None and (answer.correct or answer.attempt >= RETRIES_BEFORE_ANSWER)
-    keys = {
-        "choice": [o.key for o in question.options],
-        "order": [str(i) for i in range(len(question.items))],
-        "sort": [i.key for i in question.sort_items],
-    }.get(question.type, [])
     return render_template(
         "learn/question.html", lesson=lesson, question=question, answer=answer,
         feedback=feedback, error=error, given=given, bar=_bar(lesson, position),
-        order=shuffled(question, pupil.id, keys), show_next=show_next,
+        order=display_order(question, pupil.id), show_next=show_next,
         next_url=_url_for_position(lesson, nxt),
         right_answer=right_answer(question) if answer and not answer.correct and show_next
         else None,
