@@ -49,7 +49,9 @@ ALLOWED = {
     "teach.class_csv": {"admin", "teacher"},
     "teach.set_work_page": {"admin", "teacher"},
     "teach.work_detail": {"admin", "teacher"},
+    "teach.work_edit": {"admin", "teacher"},
     "teach.groups": {"admin", "teacher"},
+    "teach.group_edit": {"admin", "teacher"},
     "teach.class_lessons": {"admin", "teacher"},
     "teach.lesson_assessment": {"admin", "teacher"},
     "teach.lesson_assessment_csv": {"admin", "teacher"},
@@ -115,6 +117,8 @@ def urls(app, method: str = "GET") -> dict[str, str]:
         teacher = db.session.scalar(select(User.id).where(User.username == "teacher"))
         from app.models import Assignment
         work = db.session.scalar(select(Assignment.id).where(Assignment.class_id == y5))
+        from app.models import PupilGroup
+        group = db.session.scalar(select(PupilGroup.id).where(PupilGroup.class_id == y5))
     from app.worries.service import worry_reference
 
     with app.app_context():
@@ -122,7 +126,8 @@ def urls(app, method: str = "GET") -> dict[str, str]:
     values = {"ref": ref, "user_id": teacher, "batch_id": 999999, "link_id": 999999,
               "slug": "fixture-passwords", "step_id": "intro", "qid": "best", "class_id": y5,
               "pupil_id": sam, "filename": "css/app.css", "worry_id": worry_id,
-              "block_id": "lower-ks2", "assignment_id": work}
+              "block_id": "lower-ks2", "assignment_id": work,
+              "group_id": group}
     out = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or method not in rule.methods:

@@ -385,3 +385,90 @@ def test_scenario_choices_keep_one_order_per_pupil(app):
     step = app.extensions["catalogue"].lesson("fixture-passwords").step("friend")
     orders = {tuple(c.key for c in shuffled_choices(step, pid)) for pid in range(1, 40)}
     assert len(orders) > 1  # not always the same order for everyone
+
+
+def test_a_teacher_changes_set_works_dates_and_note_and_bad_dates_change_nothing(app):
+    clear_work(app)
+    i = ids(app)
+    teacher = app.test_client()
+    sign_in(teacher, "teacher")
+    submit(teacher, f"/staff/classes/{i['y5']}/set-work", {
+        "lessons": ["fixture-passwords"], "kind": "lesson", "target": "class",
+        "note": "First note"})
+    with app.app_context():
+        work_id = db.session.scalar(select(Assignment.id))
+        due = school_today() + timedelta(days=3)
+    edit = f"/staff/classes/{i['y5']}/work/{work_id}/edit"
+    form = teacher.get(edit)
+    assert form.status_code == 200 and "First note</textarea>" in form.get_data(as_text=True)
+    response = submit(teacher, edit, {"due_on": due.isoformat(), "note": "Due on Friday"})
+    assert response.status_code == 302 and response.location.endswith(f"/work/{work_id}")
+    assert "Dates and note changed" in text(teacher.get(response.location))
+    pupil = app.test_client()
+    sign_in(pupil, "pupil")
+    assert "Due on Friday" in pupil.get("/learn/").get_data(as_text=True)
+    # a due date before the start: the message, what was typed kept, nothing saved
+    response = submit(teacher, edit, {"starts_on": "2026-12-10", "due_on": "2026-12-01",
+                                      "note": "Typed but not saved"})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "The due date (01/12/2026) is before the start date (10/12/2026)." in html
+    assert "Nothing was changed yet" in html and "Typed but not saved" in html
+    with app.app_context():
+        work = db.session.get(Assignment, work_id)
+        assert (work.note, work.due_on, work.starts_on) == ("Due on Friday", due, None)
+    # another teacher's class: 404, nothing changed
+    teacher2 = app.test_client()
+    sign_in(teacher2, "teacher2")
+    assert teacher2.get(edit).status_code == 404
+    assert submit(teacher2, f"/staff/classes/{i['y2']}/work/{work_id}/edit",
+                  {"note": "Not mine"}, page=f"/staff/classes/{i['y2']}").status_code == 404
+    with app.app_context():
+        assert db.session.get(Assignment, work_id).note == "Due on Friday"
+
+
+def test_a_teacher_changes_a_group_and_its_work_follows_then_removes_it(app):
+    clear_work(app)
+    i = ids(app)
+    teacher = app.test_client()
+    sign_in(teacher, "teacher")
+    submit(teacher, f"/staff/classes/{i['y5']}/groups",
+           {"name": "Practice", "pupils": [str(i["priya"])]})
+    with app.app_context():
+        group_id = db.session.scalar(select(PupilGroup.id).where(PupilGroup.name == "Practice"))
+    submit(teacher, f"/staff/classes/{i['y5']}/set-work", {
+        "lessons": ["fixture-passwords"], "kind": "lesson", "target": "group",
+        "group": str(group_id), "note": "Group work"})
+    pupil = app.test_client()
+    sign_in(pupil, "pupil")
+    assert "Group work" not in pupil.get("/learn/").get_data(as_text=True)
+    page = f"/staff/classes/{i['y5']}/groups/{group_id}"
+    assert "Practice" in text(teacher.get(f"/staff/classes/{i['y5']}/groups"))
+    # the same name as another group, or no pupils: refused, nothing changed
+    submit(teacher, f"/staff/classes/{i['y5']}/groups",
+           {"name": "Readers", "pupils": [str(i["alex"])]})
+    for data, message in (({"name": "Readers", "pupils": [str(i["alex"])]},
+                           "already has a group called \u201cReaders\u201d"),
+                          ({"name": "Practice 2"}, "Choose at least one pupil for the group.")):
+        response = submit(teacher, page, data)
+        assert response.status_code == 400
+        assert message in unescape(response.get_data(as_text=True))
+    response = submit(teacher, page, {"name": "Practice 2",
+                                      "pupils": [str(i["priya"]), str(i["alex"])]})
+    assert response.status_code == 302
+    assert "Group work" in pupil.get("/learn/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(PupilGroup, group_id).name == "Practice 2"
+    # another class's teacher cannot see or remove it
+    teacher2 = app.test_client()
+    sign_in(teacher2, "teacher2")
+    assert teacher2.get(page).status_code == 404
+    assert submit(teacher2, f"/staff/classes/{i['y2']}/groups/{group_id}/remove",
+                  page=f"/staff/classes/{i['y2']}/groups").status_code == 404
+    response = submit(teacher, page + "/remove", page=page)
+    assert response.status_code == 302
+    assert "and the 1 piece of work set to it" in text(teacher.get(response.location))
+    with app.app_context():
+        assert db.session.get(PupilGroup, group_id) is None
+        assert count(app, Assignment) == 0
+    assert "Group work" not in pupil.get("/learn/").get_data(as_text=True)

@@ -150,6 +150,12 @@ def baseline_for_lesson(answered: dict[int, set[str]], slug: str) -> dict[int, s
             for pid, keys in answered.items()}
 
 
+def check_dates(starts_on: date | None, due_on: date | None) -> None:
+    if starts_on and due_on and due_on < starts_on:
+        raise WorkError("due_on", f"The due date ({due_on:%d/%m/%Y}) is before the start date "
+                        f"({starts_on:%d/%m/%Y}). Choose a due date on or after the start.")
+
+
 def set_work(school_class: SchoolClass, teacher: User, catalogue: Catalogue, *,
              lessons: list[str], kind: str, target: str, group_id: int | None,
              pupil_ids: list[int], starts_on: date | None, due_on: date | None,
@@ -165,9 +171,7 @@ def set_work(school_class: SchoolClass, teacher: User, catalogue: Catalogue, *,
         if lesson is None or lesson.band != school_class.band:
             raise WorkError("lessons", "Choose lessons from this class's key stage.")
         chosen_lessons.append(lesson)
-    if starts_on and due_on and due_on < starts_on:
-        raise WorkError("due_on", f"The due date ({due_on:%d/%m/%Y}) is before the start date "
-                        f"({starts_on:%d/%m/%Y}). Choose a due date on or after the start.")
+    check_dates(starts_on, due_on)
     if not in_class:
         raise WorkError("target", f"{school_class.name} has no pupils yet, so there is no one "
                         "to set work to.")
@@ -216,8 +220,10 @@ def remove_work(assignment: Assignment) -> None:
     db.session.commit()
 
 
-def create_group(school_class: SchoolClass, teacher: User, name: str,
-                 pupil_ids: list[int]) -> PupilGroup:
+def _group_name_and_pupils(school_class: SchoolClass, name: str, pupil_ids: list[int],
+                           keep: PupilGroup | None = None) -> tuple[str, list[int]]:
+    """A group's tidied name and its pupils in the class; a clear WorkError otherwise.
+    ``keep``: the group being changed, which may keep its own name."""
     name = " ".join(name.split())
     if not name:
         raise WorkError("name", "Give the group a name.")
@@ -225,10 +231,19 @@ def create_group(school_class: SchoolClass, teacher: User, name: str,
     ids = [pid for pid in dict.fromkeys(pupil_ids) if pid in in_class]
     if not ids:
         raise WorkError("pupils", "Choose at least one pupil for the group.")
-    if db.session.scalar(select(func.count(PupilGroup.id)).where(
-            PupilGroup.class_id == school_class.id, PupilGroup.name == name)):
+    same_name = select(func.count(PupilGroup.id)).where(
+        PupilGroup.class_id == school_class.id, PupilGroup.name == name)
+    if keep is not None:
+        same_name = same_name.where(PupilGroup.id != keep.id)
+    if db.session.scalar(same_name):
         raise WorkError("name", f"{school_class.name} already has a group called "
                         f"\u201c{name}\u201d. Choose another name.")
+    return name, ids
+
+
+def create_group(school_class: SchoolClass, teacher: User, name: str,
+                 pupil_ids: list[int]) -> PupilGroup:
+    name, ids = _group_name_and_pupils(school_class, name, pupil_ids)
     group = PupilGroup(school_id=school_class.school_id, class_id=school_class.id, name=name,
                        created_by_id=teacher.id)
     db.session.add(group)
@@ -236,6 +251,36 @@ def create_group(school_class: SchoolClass, teacher: User, name: str,
     db.session.add_all(PupilGroupMember(group_id=group.id, pupil_id=pid) for pid in ids)
     db.session.commit()
     return group
+
+
+def change_group(school_class: SchoolClass, group: PupilGroup, name: str,
+                 pupil_ids: list[int]) -> None:
+    """Rename a group and choose its pupils again. Work set to the group follows its new
+    members; what pupils have already done is theirs. The view commits."""
+    group.name, ids = _group_name_and_pupils(school_class, name, pupil_ids, keep=group)
+    db.session.execute(delete(PupilGroupMember).where(PupilGroupMember.group_id == group.id))
+    db.session.add_all(PupilGroupMember(group_id=group.id, pupil_id=pid) for pid in ids)
+    db.session.flush()
+
+
+def remove_group(group: PupilGroup) -> int:
+    """Remove a group; work set to it is no longer set (pupils keep what they did). Returns
+    how many pieces of work were set to it. The view commits."""
+    work = list(db.session.scalars(select(Assignment).where(Assignment.group_id == group.id)))
+    for a in work:
+        db.session.delete(a)
+    db.session.execute(delete(PupilGroupMember).where(PupilGroupMember.group_id == group.id))
+    db.session.delete(group)
+    db.session.flush()
+    return len(work)
+
+
+def change_work(assignment: Assignment, *, starts_on: date | None, due_on: date | None,
+                note: str) -> None:
+    """New dates or note for set work; the lesson and who it is for stay. The view commits."""
+    check_dates(starts_on, due_on)
+    assignment.starts_on, assignment.due_on, assignment.note = starts_on, due_on, note.strip()
+    db.session.flush()
 
 
 # --- which lessons a class may open -------------------------------------------------------

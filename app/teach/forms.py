@@ -21,7 +21,17 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SetWorkForm(FlaskForm):
+class WorkDatesForm(FlaskForm):
+    """When set work starts and is due, and the teacher's note: set or changed later."""
+
+    starts_on = DateField("Start date (optional)", validators=[Optional()])
+    due_on = DateField("Due date (optional)", validators=[Optional()])
+    note = TextAreaField("A short note for the pupils and their families (optional)",
+                         validators=[Length(max=200, message="Keep the note to 200 characters "
+                                            "or fewer.")])
+
+
+class SetWorkForm(WorkDatesForm):
     lessons = CheckboxesField("Lessons to set", validate_choice=False)
     kind = RadioField("What the pupils do", default="lesson",
                       choices=[SelectChoice(k, v) for k, v in WORK_KINDS.items()])
@@ -29,11 +39,6 @@ class SetWorkForm(FlaskForm):
                         choices=[SelectChoice(k, v) for k, v in TARGETS.items()])
     group = SelectField("Group", coerce=str, validate_choice=False)
     pupils = CheckboxesField("Chosen pupils", validate_choice=False)
-    starts_on = DateField("Start date (optional)", validators=[Optional()])
-    due_on = DateField("Due date (optional)", validators=[Optional()])
-    note = TextAreaField("A short note for the pupils and their families (optional)",
-                         validators=[Length(max=200, message="Keep the note to 200 characters "
-                                            "or fewer.")])
 
 
 class GroupForm(FlaskForm):

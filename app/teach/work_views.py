@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from ..auth.forms import EmptyForm
 from ..content.model import STRANDS, Lesson
 from ..db import db
-from ..models import LEVELS, Assignment, LevelOverride, SchoolClass
+from ..models import LEVELS, Assignment, LevelOverride, PupilGroup, SchoolClass
 from ..permissions import (
     class_pupil,
     coverage_classes,
@@ -21,17 +21,20 @@ from ..permissions import (
 from . import bp
 from .assignments import (
     WorkError,
+    change_group,
+    change_work,
     class_groups,
     class_pupils,
     create_group,
     releases,
+    remove_group,
     remove_work,
     set_release,
     set_work,
 )
 from .csvout import csv_response
 from .dates import school_today
-from .forms import GroupForm, OverrideForm, ReleaseForm, SetWorkForm
+from .forms import GroupForm, OverrideForm, ReleaseForm, SetWorkForm, WorkDatesForm
 from .reports import (
     class_csv_rows,
     class_page,
@@ -138,6 +141,41 @@ def work_detail(class_id: int, assignment_id: int):
                            form=EmptyForm())
 
 
+def _work_or_404(school_class: SchoolClass, assignment_id: int) -> Assignment:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not may_manage_work(current_user, assignment, school_class):
+        abort(404)
+    return assignment
+
+
+@bp.route("/classes/<int:class_id>/work/<int:assignment_id>/edit", methods=["GET", "POST"])
+@require("teach")
+def work_edit(class_id: int, assignment_id: int):
+    """New dates or a new note for set work (the lesson and who it is for stay)."""
+    school_class = _class_or_404(class_id)
+    assignment = _work_or_404(school_class, assignment_id)
+    form = WorkDatesForm(obj=assignment)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                change_work(assignment, starts_on=form.starts_on.data, due_on=form.due_on.data,
+                            note=form.note.data or "")
+            except WorkError as exc:
+                getattr(form, exc.field).errors = [exc.message]
+            else:
+                db.session.commit()
+                flash("Dates and note changed. Pupils and families see the new ones.",
+                      "success")
+                return redirect(url_for("teach.work_detail", class_id=school_class.id,
+                                        assignment_id=assignment.id))
+        db.session.rollback()
+        status = 400
+    lesson = _catalogue().lesson(assignment.lesson_slug)
+    return render_template("teach/work_edit.html", school_class=school_class, form=form,
+                           assignment=assignment, lesson=lesson), status
+
+
 @bp.route("/classes/<int:class_id>/work/<int:assignment_id>/remove", methods=["POST"])
 @require("teach")
 def work_remove(class_id: int, assignment_id: int):
@@ -178,6 +216,61 @@ def groups(class_id: int):
     existing = [(g, [by_id[i] for i in m if i in by_id]) for g, m in class_groups(school_class)]
     return render_template("teach/groups.html", school_class=school_class, form=form,
                            groups=existing), status
+
+
+def _group_or_404(school_class: SchoolClass, group_id: int) -> PupilGroup:
+    group = db.session.get(PupilGroup, group_id)
+    if group is None or not may_manage_work(current_user, group, school_class):
+        abort(404)
+    return group
+
+
+@bp.route("/classes/<int:class_id>/groups/<int:group_id>", methods=["GET", "POST"])
+@require("teach")
+def group_edit(class_id: int, group_id: int):
+    """Rename a group or choose its pupils again."""
+    school_class = _class_or_404(class_id)
+    group = _group_or_404(school_class, group_id)
+    form = GroupForm()
+    pupils = class_pupils(school_class)
+    form.pupils.choices = [SelectChoice(str(p.id), p.short_name) for p in pupils]
+    if request.method == "GET":
+        form.name.data = group.name
+        form.pupils.data = [str(pid) for g, m in class_groups(school_class) if g.id == group.id
+                            for pid in m]
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                change_group(school_class, group, form.name.data or "",
+                             [int(x) for x in form.pupils.data or [] if x.isdigit()])
+            except WorkError as exc:
+                getattr(form, exc.field).errors = [exc.message]
+            else:
+                db.session.commit()
+                flash(f"Group \u201c{group.name}\u201d changed. Work set to it follows its "
+                      "pupils.", "success")
+                return redirect(url_for("teach.groups", class_id=school_class.id))
+        db.session.rollback()
+        status = 400
+    return render_template("teach/group_edit.html", school_class=school_class, form=form,
+                           group=group, remove_form=EmptyForm()), status
+
+
+@bp.route("/classes/<int:class_id>/groups/<int:group_id>/remove", methods=["POST"])
+@require("teach")
+def group_remove(class_id: int, group_id: int):
+    school_class = _class_or_404(class_id)
+    group = _group_or_404(school_class, group_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = group.name
+    n = remove_group(group)
+    db.session.commit()
+    flash(f"Group \u201c{name}\u201d removed" + (
+        f", and the {n} piece{'s' if n != 1 else ''} of work set to it. " if n else ". ")
+        + "Pupils keep what they have done.", "success")
+    return redirect(url_for("teach.groups", class_id=school_class.id))
 
 
 # --- lessons open to the class ------------------------------------------------------------
