@@ -163,9 +163,12 @@ def demo_app(tmp: Path):
     """A built, seeded demo database and an app on it (in this process)."""
     sys.path.insert(0, str(REPO))
     from app import create_app
+    from app.ops.memory import settle_after_start
 
     url = build_database(tmp)
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"}), url
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
+    settle_after_start()  # as each production worker does (app/ops/wsgi.py)
+    return app, url
 
 
 def hammer(port: int, path: str, seconds: float, clients: int,
@@ -201,7 +204,7 @@ def bench_throughput(tmp: Path) -> dict:
     threads = int(os.environ.get("BENCH_THREADS", "1"))
     with gunicorn("bench.hello:app", env, workers, threads) as port:
         hello, hello_cpu = hammer(port, "/", 8, 8)
-    with gunicorn("app:create_app()", env, workers, threads) as port:
+    with gunicorn("app.ops.wsgi:app", env, workers, threads) as port:
         s = Session(port)
         s.sign_in("pupil", "demo-pupil-pass")
         first = s.request("GET", "/learn/knowing-or-trusting/")[1] or ""
@@ -339,7 +342,7 @@ def bench_worry(tmp: Path) -> dict:
     statuses: list[int] = []
     # docs/deployment.md: sync workers, one per core (2 here); BENCH_WORKERS to compare others
     workers = int(os.environ.get("BENCH_WORKERS", "2"))
-    with gunicorn("app:create_app()", env, workers=workers, threads=1) as port:
+    with gunicorn("app.ops.wsgi:app", env, workers=workers, threads=1) as port:
         sessions = []
         for i in range(50):
             s = Session(port)
@@ -380,7 +383,7 @@ def bench_weight(tmp: Path) -> dict:
     url = build_database(tmp)
     env = {"DATABASE_URL": url, "FLASK_SECRET_KEY": "bench-secret"}
     out = {}
-    with gunicorn("app:create_app()", env) as port:
+    with gunicorn("app.ops.wsgi:app", env) as port:
         s = Session(port)
         s.sign_in("pupil", "demo-pupil-pass")
         for name, path in (("home", "/learn/"), ("lesson step", "/learn/knowing-or-trusting/"),
