@@ -38,12 +38,6 @@ def one_time_password() -> str:
     return "-".join(secrets.token_hex(2) for _ in range(4))
 
 
-def staff_list(school_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.school_id == school_id, User.kind == "staff")
-        .order_by(User.enabled.desc(), User.display_name)))
-
-
 def _snapshot(user: User) -> dict:
     return {"display_name": user.display_name, "email": user.email or "",
             "roles": sorted(user.role_names), "active": user.enabled}

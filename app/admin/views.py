@@ -13,10 +13,15 @@ from ..db import db, utcnow
 from ..models import ImportBatch, ParentLink, Pupil, SchoolClass, User
 from ..permissions import (
     managed_class_or_404,
+    managed_pupil_or_404,
+    managed_staff_or_404,
     may_manage_class,
-    may_manage_pupil,
+    may_manage_link,
+    may_use_import,
     require,
     visible_classes,
+    visible_pupils,
+    visible_staff,
 )
 from . import audit, bp, classes, importer, links, pupils, staff, year
 from .errors import Refused
@@ -48,10 +53,7 @@ def _status(form) -> int:
 
 
 def _staff_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.school_id != current_user.school_id or user.kind != "staff":
-        abort(404)
-    return user
+    return managed_staff_or_404(current_user, user_id)
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
@@ -59,10 +61,7 @@ def _class_or_404(class_id: int) -> SchoolClass:
 
 
 def _pupil_or_404(pupil_id: int) -> Pupil:
-    pupil = db.session.get(Pupil, pupil_id)
-    if not may_manage_pupil(current_user, pupil) or pupil.status != "active":
-        abort(404)
-    return pupil
+    return managed_pupil_or_404(current_user, pupil_id)
 
 
 # --- home ---------------------------------------------------------------------------------
@@ -74,7 +73,7 @@ def home():
     school = current_user.school
     return render_template(
         "admin/home.html", school=school, warnings=staff.school_warnings(school.id),
-        staff_count=len(staff.staff_list(school.id)), classes=classes.all_classes(school.id),
+        staff_count=len(visible_staff(current_user)), classes=classes.all_classes(school.id),
         counts=classes.pupil_counts(school.id),
         school_year=year.school_year_label(year.current_start_year(school)))
 
@@ -102,7 +101,7 @@ def staff_list():
             return render_template("admin/one_time_password.html", person=user,
                                    password=password, new=True)
     return render_template("admin/staff.html", form=form,
-                           people=staff.staff_list(current_user.school_id)), _status(form)
+                           people=visible_staff(current_user)), _status(form)
 
 
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
@@ -248,7 +247,7 @@ def class_page(class_id: int):
             db.session.commit()
             flash(f"Saved {school_class.name}.", "success")
             return redirect(url_for("admin.class_page", class_id=school_class.id))
-    members = pupils.class_pupils(school_class)
+    members = visible_pupils(current_user, school_class)
     leavers = LeaversForm(prefix="left")
     leavers.pupils.choices = [SelectChoice(p.id, p.short_name) for p in members]
     return render_template("admin/class.html", school_class=school_class, form=form,
@@ -276,7 +275,7 @@ def class_archive(class_id: int):
 @require("teach")
 def class_leavers(class_id: int):
     school_class = _class_or_404(class_id)
-    members = pupils.class_pupils(school_class)
+    members = visible_pupils(current_user, school_class)
     form = LeaversForm(prefix="left")
     form.pupils.choices = [SelectChoice(p.id, p.short_name) for p in members]
     if not form.validate_on_submit() or not form.pupils.data:
@@ -295,7 +294,7 @@ def class_leavers(class_id: int):
 def login_cards(class_id: int):
     school_class = _class_or_404(class_id)
     return render_template("admin/cards.html", school_class=school_class,
-                           pupils=pupils.class_pupils(school_class), single=False)
+                           pupils=visible_pupils(current_user, school_class), single=False)
 
 
 # --- pupils -------------------------------------------------------------------------------
@@ -436,8 +435,7 @@ def import_upload():
 
 def _batch_or_404(batch_id: int) -> ImportBatch:
     batch = db.session.get(ImportBatch, batch_id)
-    if (batch is None or batch.school_id != current_user.school_id
-            or batch.created_by_id != current_user.id):
+    if batch is None or not may_use_import(current_user, batch):
         abort(404)
     return batch
 
@@ -523,7 +521,7 @@ def family_letters(class_id: int):
     school_class = _class_or_404(class_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    members = pupils.class_pupils(school_class)
+    members = visible_pupils(current_user, school_class)
     if not members:
         flash(f"{school_class.name} has no pupils yet.", "error")
         return redirect(url_for("admin.families", class_id=school_class.id))
@@ -547,7 +545,7 @@ def family_withdraw(pupil_id: int):
 @require("admin")
 def family_unlink(link_id: int):
     link = db.session.get(ParentLink, link_id)
-    if link is None or link.school_id != current_user.school_id:
+    if link is None or not may_manage_link(current_user, link):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)

@@ -22,6 +22,7 @@ from ..models import (
     SchoolClass,
     User,
 )
+from ..permissions import class_roll
 from .dates import school_today
 
 
@@ -35,13 +36,6 @@ class WorkError(ValueError):
 
 
 STATUSES = {"done": "Finished", "started": "Under way", "none": "Not started"}
-
-
-def class_pupils(school_class: SchoolClass) -> list[Pupil]:
-    return list(db.session.scalars(
-        select(Pupil).where(Pupil.class_id == school_class.id, Pupil.status == "active",
-                            Pupil.school_id == school_class.school_id)
-        .order_by(Pupil.first_name, Pupil.surname_initial, Pupil.id)))
 
 
 def class_groups(school_class: SchoolClass) -> list[tuple[PupilGroup, list[int]]]:
@@ -155,7 +149,7 @@ def set_work(school_class: SchoolClass, teacher: User, catalogue: Catalogue, *,
              pupil_ids: list[int], starts_on: date | None, due_on: date | None,
              note: str) -> list[Assignment]:
     """Set each lesson to the class, a group or chosen pupils; all or nothing."""
-    pupils = class_pupils(school_class)
+    pupils = class_roll(school_class)
     in_class = {p.id for p in pupils}
     if not lessons:
         raise WorkError("lessons", "Choose at least one lesson to set.")
@@ -221,7 +215,7 @@ def create_group(school_class: SchoolClass, teacher: User, name: str,
     name = " ".join(name.split())
     if not name:
         raise WorkError("name", "Give the group a name.")
-    in_class = {p.id for p in class_pupils(school_class)}
+    in_class = {p.id for p in class_roll(school_class)}
     ids = [pid for pid in dict.fromkeys(pupil_ids) if pid in in_class]
     if not ids:
         raise WorkError("pupils", "Choose at least one pupil for the group.")

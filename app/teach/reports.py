@@ -13,6 +13,7 @@ from ..content.model import STRANDS, Catalogue, Lesson
 from ..db import db
 from ..learn.progress import percent
 from ..models import LEVELS, Pupil, SchoolClass
+from ..permissions import class_roll
 from .assessment import (
     Evidence,
     LessonReport,
@@ -30,7 +31,6 @@ from .assignments import (
     baseline_answered,
     baseline_for_lesson,
     class_groups,
-    class_pupils,
     class_work,
     open_by_default,
     releases,
@@ -131,7 +131,7 @@ def _cell(lesson: Lesson, pupil: Pupil, ev: Evidence) -> Cell:
 
 def class_page(catalogue: Catalogue, school_class: SchoolClass) -> ClassPage:
     lessons = list(catalogue.by_band[school_class.band])
-    pupils = class_pupils(school_class)
+    pupils = class_roll(school_class)
     ids = [p.id for p in pupils]
     grid = load_grid(school_class.id, lessons)
     groups = class_groups(school_class)
@@ -181,7 +181,7 @@ def class_csv_rows(page: ClassPage) -> tuple[list[str], list[list]]:
 # --- one lesson across the class ---------------------------------------------------------
 
 def lesson_page(lesson: Lesson, school_class: SchoolClass) -> LessonReport:
-    pupils = class_pupils(school_class)
+    pupils = class_roll(school_class)
     ev = load_evidence([p.id for p in pupils], [lesson.slug], with_answers=True)
     return lesson_report(lesson, pupils, ev)
 

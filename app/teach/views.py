@@ -8,8 +8,8 @@ from flask_login import current_user
 from ..admin.pupils import reset_sign_in
 from ..auth.forms import EmptyForm
 from ..db import db
-from ..models import Pupil, SchoolClass
-from ..permissions import managed_class_or_404, require, visible_classes
+from ..models import SchoolClass
+from ..permissions import class_pupil, managed_class_or_404, require, visible_classes
 from . import bp
 from .course import (
     course_plan,
@@ -89,8 +89,8 @@ def picture_cards(class_id: int):
 @require("teach")
 def new_picture_code(class_id: int, pupil_id: int):
     school_class = _class_or_404(class_id)
-    pupil = db.session.get(Pupil, pupil_id)
-    if pupil is None or pupil.class_id != school_class.id or not EmptyForm().validate_on_submit():
+    pupil = class_pupil(school_class, pupil_id)
+    if pupil is None or not EmptyForm().validate_on_submit():
         abort(404)
     # New details for the pupil's band (pictures in KS1), unpaused and audited.
     credentials = reset_sign_in(pupil, current_user)

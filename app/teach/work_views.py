@@ -17,12 +17,12 @@ from ..permissions import (
     may_manage_work,
     may_see_coverage,
     require,
+    visible_pupils,
 )
 from . import bp
 from .assignments import (
     WorkError,
     class_groups,
-    class_pupils,
     create_group,
     releases,
     remove_work,
@@ -82,7 +82,7 @@ def class_csv(class_id: int):
 def _work_form(school_class: SchoolClass) -> tuple[SetWorkForm, list, list]:
     form = SetWorkForm()
     lessons = list(_catalogue().by_band[school_class.band])
-    pupils = class_pupils(school_class)
+    pupils = visible_pupils(current_user, school_class)
     groups = class_groups(school_class)
     form.lessons.choices = [SelectChoice(x.slug, x.title) for x in lessons]
     form.pupils.choices = [SelectChoice(str(p.id), p.short_name) for p in pupils]
@@ -157,7 +157,7 @@ def work_remove(class_id: int, assignment_id: int):
 def groups(class_id: int):
     school_class = _class_or_404(class_id)
     form = GroupForm()
-    pupils = class_pupils(school_class)
+    pupils = visible_pupils(current_user, school_class)
     form.pupils.choices = [SelectChoice(str(p.id), p.short_name) for p in pupils]
     if request.method == "GET":
         form.name.data = request.args.get("name", "")[:60]
