@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..auth.forms import EmptyForm
@@ -52,7 +53,7 @@ def _bar(lesson: Lesson, position: str) -> dict:
 
 @bp.route("/")
 @require("learn")
-def home():
+def home() -> ResponseReturnValue:
     pupil = current_user.pupil
     work = pupil_work(pupil, _catalogue())
     lessons = pupil_lessons(pupil, _catalogue(), work)
@@ -91,7 +92,7 @@ def _next_check(lesson: Lesson, answered: set[str]) -> str:
 
 @bp.route("/<slug>/check/<qid>", methods=["GET", "POST"])
 @require("learn")
-def check(slug: str, qid: str):
+def check(slug: str, qid: str) -> ResponseReturnValue:
     """A baseline check: the lesson's quiz before teaching, once, with no marks shown."""
     pupil = current_user.pupil
     lesson = _catalogue().lesson(slug)
@@ -111,6 +112,7 @@ def check(slug: str, qid: str):
         marked, error, given = _mark_posted(question)
         if marked is not None:
             progress.record_answer(pupil, lesson, qid, marked, baseline=True)
+            db.session.commit()
             answered.add(qid)
             if len(answered) >= len(lesson.quiz.questions):
                 flash("Thank you! Your teacher will use your answers to plan the lesson.",
@@ -125,7 +127,7 @@ def check(slug: str, qid: str):
 
 @bp.route("/<slug>/")
 @require("learn")
-def lesson(slug: str):
+def lesson(slug: str) -> ResponseReturnValue:
     lesson = _lesson(slug)
     row = progress.progress_for(current_user.pupil, lesson)
     if row is None or row.completed_at is not None and request.args.get("again"):
@@ -137,7 +139,7 @@ def lesson(slug: str):
 
 @bp.route("/<slug>/step/<step_id>", methods=["GET", "POST"])
 @require("learn")
-def step(slug: str, step_id: str):
+def step(slug: str, step_id: str) -> ResponseReturnValue:
     pupil = current_user.pupil
     lesson = _lesson(slug)
     step = lesson.step(step_id)
@@ -154,6 +156,7 @@ def step(slug: str, step_id: str):
         if step.type == "story":
             target = progress.after_step(lesson, step)
             progress.unlock(pupil, lesson, target)
+            db.session.commit()
             return _go(lesson, target)
         key = request.form.get("choice", "")
         if step.choice(key) is None:
@@ -163,8 +166,10 @@ def step(slug: str, step_id: str):
             target = progress.after_step(lesson, step, key)
             if target:
                 progress.unlock(pupil, lesson, target)
+            db.session.commit()  # the choice and where it leads, together or not at all
             return redirect(url_for("learn.step", slug=slug, step_id=step_id, chose=key))
     progress.visit(pupil, lesson, position, row)
+    db.session.commit()
     chosen = step.choice(request.args.get("chose", "")) if step.type == "scenario" else None
     target = progress.after_step(lesson, step, chosen.key) if chosen else None
     return render_template("learn/step.html", lesson=lesson, step=step, chosen=chosen,
@@ -195,7 +200,7 @@ def _mark_posted(question):
 
 @bp.route("/<slug>/quiz/<qid>", methods=["GET", "POST"])
 @require("learn")
-def question(slug: str, qid: str):
+def question(slug: str, qid: str) -> ResponseReturnValue:
     pupil = current_user.pupil
     lesson = _lesson(slug)
     question = lesson.quiz.question(qid)
@@ -212,8 +217,10 @@ def question(slug: str, qid: str):
             row = progress.record_answer(pupil, lesson, qid, marked)
             if marked.correct or row.attempt >= RETRIES_BEFORE_ANSWER:
                 progress.unlock(pupil, lesson, progress.next_after_question(lesson, qid))
+            db.session.commit()  # the answer and the next question opening: one transaction
             return redirect(url_for("learn.question", slug=slug, qid=qid, answer=row.id))
     progress.visit(pupil, lesson, position, row)
+    db.session.commit()
     answer = None
     answer_id = request.args.get("answer", "")
     if answer_id.isdigit():
@@ -256,19 +263,20 @@ def _as_form(question, stored: dict) -> dict:
 
 @bp.route("/<slug>/done")
 @require("learn")
-def done(slug: str):
+def done(slug: str) -> ResponseReturnValue:
     pupil = current_user.pupil
     lesson = _lesson(slug)
     row = progress.progress_for(pupil, lesson)
     if not progress.allowed(pupil, lesson, "done", row):
         return redirect(url_for("learn.lesson", slug=slug))
     progress.visit(pupil, lesson, "done", row)
+    db.session.commit()
     return render_template("learn/done.html", lesson=lesson)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @require("learn")
-def settings():
+def settings() -> ResponseReturnValue:
     from .settings import SettingsForm, save, settings_for
 
     pupil = current_user.pupil
@@ -276,6 +284,7 @@ def settings():
     form = SettingsForm(obj=current if request.method == "GET" else None)
     if form.validate_on_submit():
         save(pupil, form)
+        db.session.commit()
         flash("Saved. Your pages will look like this on every computer and tablet.", "success")
         return redirect(url_for("learn.settings"))
     return render_template("learn/settings.html", form=form), (400 if form.errors else 200)
@@ -283,7 +292,7 @@ def settings():
 
 @bp.route("/badges")
 @require("learn")
-def badges():
+def badges() -> ResponseReturnValue:
     from .badges import block_progress
 
     pupil = current_user.pupil
@@ -295,7 +304,7 @@ def badges():
 
 @bp.route("/certificate/<block_id>")
 @require("learn")
-def certificate(block_id: str):
+def certificate(block_id: str) -> ResponseReturnValue:
     from .badges import block_progress
 
     pupil = current_user.pupil
