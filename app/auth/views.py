@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
@@ -38,7 +39,7 @@ GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_
 
 
 @bp.before_app_request
-def password_gate():
+def password_gate() -> ResponseReturnValue:
     """A first-time password from the school is changed before anything else."""
     if (current_user.is_authenticated and current_user.must_change_password
             and request.endpoint not in {"auth.new_password", "auth.logout", "static"}):
@@ -48,7 +49,7 @@ def password_gate():
 
 @bp.route("/password/new", methods=["GET", "POST"])
 @login_required
-def new_password():
+def new_password() -> ResponseReturnValue:
     """Choose a password: required after a first-time one, open to anyone signed in with one."""
     if current_user.password_hash is None and not (
             current_user.pupil is not None and current_user.pupil.card_password):
@@ -73,7 +74,7 @@ def new_password():
 
 
 @bp.before_app_request
-def agreement_gate():
+def agreement_gate() -> ResponseReturnValue:
     if (not current_user.is_authenticated or request.endpoint in GATE_OPEN
             or request.endpoint is None):
         return None
@@ -136,7 +137,7 @@ def _pending_two_step():
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
-def two_step():
+def two_step() -> ResponseReturnValue:
     user, state = _pending_two_step()
     if user is None:
         return redirect(url_for("auth.login"))
@@ -155,7 +156,7 @@ def two_step():
 
 
 @bp.route("/login/two-step/setup", methods=["GET", "POST"])
-def two_step_setup():
+def two_step_setup() -> ResponseReturnValue:
     """First sign-in of an account that needs two steps: scan, type a code, keep the
     recovery codes. The secret waits in the signed session until a code proves it works."""
     user, state = _pending_two_step()
@@ -185,7 +186,7 @@ def two_step_setup():
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
 @login_required
-def two_step_account():
+def two_step_account() -> ResponseReturnValue:
     """How many recovery codes are left, and ten new ones (after confirming who you are)."""
     user = current_user._get_current_object()
     if user.totp_secret is None:
@@ -204,7 +205,7 @@ def two_step_account():
 
 @bp.route("/reauth", methods=["GET", "POST"])
 @login_required
-def reauth():
+def reauth() -> ResponseReturnValue:
     """Confirm who you are before something sensitive (a child's safeguarding file)."""
     user = current_user._get_current_object()
     form = ReauthForm()
@@ -241,7 +242,7 @@ def _start_session(user) -> None:
 
 
 @bp.before_app_request
-def pupil_idle_timeout():
+def pupil_idle_timeout() -> ResponseReturnValue:
     """End a pupil's session after PUPIL_IDLE_MINUTES without a request (server-side: the
     time is in the signed session, so a copied cookie ages too)."""
     if request.endpoint == "static" or not current_user.is_authenticated \
@@ -261,7 +262,7 @@ def pupil_idle_timeout():
 
 @bp.route("/still-here", methods=["GET", "POST"])
 @login_required
-def still_here():
+def still_here() -> ResponseReturnValue:
     """"Are you still there?": a press keeps a pupil's session going (the page's script
     calls it too); without JavaScript the page itself asks."""
     form = EmptyForm()
@@ -275,14 +276,14 @@ def still_here():
 
 
 @bp.route("/")
-def index():
+def index() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
@@ -292,6 +293,7 @@ def login():
         result = service.password_sign_in(form.username.data, form.password.data,
                                           client=request.remote_addr or "unknown",
                                           device=known)
+        db.session.commit()  # the request's one commit: the sign-in, or the failure counted
         if result.user is not None:
             target = _safe_next(request.args.get("next"))
             if twostep.asked_of(result.user):
@@ -308,7 +310,7 @@ def login():
 
 
 @bp.route("/login/pictures")
-def picture_names():
+def picture_names() -> ResponseReturnValue:
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     if device is None:
         return render_template("auth/no_device.html"), 403
@@ -318,7 +320,7 @@ def picture_names():
 
 
 @bp.route("/login/pictures/<int:pupil_id>", methods=["GET", "POST"])
-def picture_code(pupil_id: int):
+def picture_code(pupil_id: int) -> ResponseReturnValue:
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     if device is None:
         return render_template("auth/no_device.html"), 403
@@ -338,6 +340,7 @@ def picture_code(pupil_id: int):
         if len(chosen) == service.PICTURE_CODE_LENGTH:
             result = service.picture_sign_in(
                 pupil, chosen, service.device_id(request.cookies[service.DEVICE_COOKIE]))
+            db.session.commit()  # the sign-in, or the failure counted
             session.pop("pictures", None)
             if result.user is not None:
                 _start_session(result.user)
@@ -353,7 +356,7 @@ def picture_code(pupil_id: int):
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         # End the session on the server too: a copy of this cookie no longer signs anyone in.
@@ -368,13 +371,14 @@ def logout():
 
 @bp.route("/agreement", methods=["GET", "POST"])
 @login_required
-def agreement():
+def agreement() -> ResponseReturnValue:
     agreement = agreement_for(current_user.agreement_key)
     form = EmptyForm()
     if service.has_accepted(current_user):
         return redirect(home_for(current_user))
     if form.validate_on_submit():
         service.accept(current_user)
+        db.session.commit()
         flash("Thank you. You are ready to start.", "success")
         return redirect(home_for(current_user))
     return render_template("auth/agreement.html", agreement=agreement, form=form)
@@ -382,7 +386,7 @@ def agreement():
 
 @bp.route("/device", methods=["GET", "POST"])
 @require("teach")
-def device():
+def device() -> ResponseReturnValue:
     """A teacher turns this device into (or out of) picture sign-in for one class."""
     classes = [c for c in visible_classes(current_user) if c.band == "ks1"] or \
         visible_classes(current_user)
