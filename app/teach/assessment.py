@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, literal, or_, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..content.model import Lesson
 from ..db import db, utcnow
@@ -127,7 +128,7 @@ class Evidence:
         return self.baseline.get(pupil_id, {}).get(slug, [])
 
 
-def _answer_key(stored: dict | None) -> str:
+def _answer_key(stored: dict[str, Any] | None) -> str:
     if not isinstance(stored, dict):
         return ""
     if "option" in stored:
@@ -146,7 +147,7 @@ def load_evidence(pupil_ids: list[int], slugs: Iterable[str] | None = None,
         return ev
     slug_list = list(slugs) if slugs is not None else None
 
-    def narrow(query, column):
+    def narrow(query: Select[Any], column: InstrumentedAttribute[str]) -> Select[Any]:
         return query.where(column.in_(slug_list)) if slug_list is not None else query
 
     for row in db.session.scalars(narrow(select(LessonProgress).where(
@@ -167,18 +168,18 @@ def load_evidence(pupil_ids: list[int], slugs: Iterable[str] | None = None,
         if r.baseline and any(x.item == t.item for x in bucket):
             continue  # a baseline counts its first answer to each question only
         bucket.append(t)
-    query = select(ScenarioChoice.pupil_id, ScenarioChoice.lesson_slug, ScenarioChoice.step_id,
+    choices = select(ScenarioChoice.pupil_id, ScenarioChoice.lesson_slug, ScenarioChoice.step_id,
                    ScenarioChoice.safe, ScenarioChoice.misconception, ScenarioChoice.created_at,
                    ScenarioChoice.choice).where(ScenarioChoice.pupil_id.in_(pupil_ids),
                                                 ScenarioChoice.first_try)
-    for r in db.session.execute(narrow(query, ScenarioChoice.lesson_slug)):
+    for r in db.session.execute(narrow(choices, ScenarioChoice.lesson_slug)):
         ev.tries.setdefault(r.pupil_id, {}).setdefault(r.lesson_slug, []).append(
             Try(f"s:{r.step_id}", r.safe, r.misconception, r.created_at, r.choice))
     for per_lesson in ev.tries.values():
         for tries in per_lesson.values():
             tries.sort(key=lambda t: t.at)
-    query = select(LevelOverride).where(LevelOverride.pupil_id.in_(pupil_ids))
-    for o in db.session.scalars(narrow(query, LevelOverride.lesson_slug)
+    overrides = select(LevelOverride).where(LevelOverride.pupil_id.in_(pupil_ids))
+    for o in db.session.scalars(narrow(overrides, LevelOverride.lesson_slug)
                                 .order_by(LevelOverride.id)):
         key = (o.pupil_id, o.lesson_slug, o.statement_id)
         ev.overrides[key] = o  # the latest counts
@@ -213,8 +214,8 @@ def statement_levels(lesson: Lesson, pupil_id: int, ev: Evidence) -> list[Statem
             for s in lesson.i_can]
 
 
-def stuck_reasons(recent: list[bool], progress: dict, lessons: dict[str, Lesson],
-                  now: datetime | None = None) -> list[str]:
+def stuck_reasons(recent: list[bool], progress: dict[str, LessonProgress],
+                  lessons: dict[str, Lesson], now: datetime | None = None) -> list[str]:
     """Why a pupil seems stuck with their learning (never anything to do with worries).
 
     ``recent``: whether each of their latest first tries was right, newest first;

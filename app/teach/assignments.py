@@ -199,7 +199,7 @@ def set_work(school_class: SchoolClass, teacher: User, catalogue: Catalogue, *,
     if target == "pupils":
         db.session.add_all(AssignmentPupil(assignment_id=a.id, pupil_id=pid)
                            for a in made for pid in pupil_ids)
-    db.session.commit()
+    db.session.flush()
     return made
 
 
@@ -207,7 +207,7 @@ def remove_work(assignment: Assignment) -> None:
     db.session.execute(delete(AssignmentPupil).where(
         AssignmentPupil.assignment_id == assignment.id))
     db.session.delete(assignment)
-    db.session.commit()
+    db.session.flush()
 
 
 def create_group(school_class: SchoolClass, teacher: User, name: str,
@@ -228,7 +228,7 @@ def create_group(school_class: SchoolClass, teacher: User, name: str,
     db.session.add(group)
     db.session.flush()
     db.session.add_all(PupilGroupMember(group_id=group.id, pupil_id=pid) for pid in ids)
-    db.session.commit()
+    db.session.flush()
     return group
 
 
@@ -255,7 +255,7 @@ def set_release(school_class: SchoolClass, teacher: User, lesson: Lesson,
                                      set_by_id=teacher.id))
     else:
         row.state, row.set_by_id, row.updated_at = state, teacher.id, utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def open_by_default(lesson: Lesson, year_group: int, state: str | None) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..admin.pupils import reset_sign_in
@@ -27,14 +28,14 @@ bp.add_app_template_filter(years_label, "years_label")
 
 @bp.route("/")
 @require("staff")
-def home():
+def home() -> ResponseReturnValue:
     return render_template("teach/home.html", classes=visible_classes(current_user),
                            catalogue=current_app.extensions["catalogue"])
 
 
 @bp.route("/course")
 @require("teach")
-def course():
+def course() -> ResponseReturnValue:
     catalogue = current_app.extensions["catalogue"]
     return render_template(
         "teach/course.html", plan=course_plan(catalogue), coverage=coverage(catalogue),
@@ -44,7 +45,7 @@ def course():
 
 @bp.route("/lessons/<slug>")
 @require("teach")
-def lesson_notes(slug: str):
+def lesson_notes(slug: str) -> ResponseReturnValue:
     lesson = _lesson_or_404(slug)
     return render_template("teach/lesson_notes.html", lesson=lesson,
                            phases=phases_of(lesson), questions=notes_questions(lesson),
@@ -53,7 +54,7 @@ def lesson_notes(slug: str):
 
 @bp.route("/lessons/<slug>/letter")
 @require("teach")
-def family_letter_page(slug: str):
+def family_letter_page(slug: str) -> ResponseReturnValue:
     """A printable letter home for one lesson, optionally from one of the teacher's classes."""
     lesson = _lesson_or_404(slug)
     school_class = None
@@ -78,7 +79,7 @@ def _class_or_404(class_id: int) -> SchoolClass:
 
 @bp.route("/classes/<int:class_id>/pictures")
 @require("teach")
-def picture_cards(class_id: int):
+def picture_cards(class_id: int) -> ResponseReturnValue:
     """Each pupil's three sign-in pictures, to tell them or print as cards (KS1 classes)."""
     school_class = _class_or_404(class_id)
     return render_template("teach/picture_cards.html", school_class=school_class,
@@ -87,7 +88,7 @@ def picture_cards(class_id: int):
 
 @bp.route("/classes/<int:class_id>/pictures/<int:pupil_id>", methods=["POST"])
 @require("teach")
-def new_picture_code(class_id: int, pupil_id: int):
+def new_picture_code(class_id: int, pupil_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     pupil = class_pupil(school_class, pupil_id)
     if pupil is None or not EmptyForm().validate_on_submit():

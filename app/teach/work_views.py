@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -61,7 +62,7 @@ def _class_lesson_or_404(school_class: SchoolClass, slug: str) -> Lesson:
 
 @bp.route("/classes/<int:class_id>")
 @require("teach")
-def class_progress(class_id: int):
+def class_progress(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     page = class_page(_catalogue(), school_class)
     return render_template("teach/class.html", school_class=school_class, page=page,
@@ -70,7 +71,7 @@ def class_progress(class_id: int):
 
 @bp.route("/classes/<int:class_id>/progress.csv")
 @require("teach")
-def class_csv(class_id: int):
+def class_csv(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     header, rows = class_csv_rows(class_page(_catalogue(), school_class))
     return csv_response(f"{school_class.name}-progress-{school_today().isoformat()}.csv",
@@ -96,7 +97,7 @@ def _work_form(school_class: SchoolClass) -> tuple[SetWorkForm, list, list]:
 
 @bp.route("/classes/<int:class_id>/set-work", methods=["GET", "POST"])
 @require("teach")
-def set_work_page(class_id: int):
+def set_work_page(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     form, lessons, pupils = _work_form(school_class)
     status = 200
@@ -114,6 +115,7 @@ def set_work_page(class_id: int):
             except WorkError as exc:
                 getattr(form, exc.field).errors = [exc.message]
             else:
+                db.session.commit()
                 n = len(made)
                 flash(f"Set {n} lesson{'s' if n != 1 else ''} to {school_class.name}"
                       f"{'' if form.target.data == 'class' else ' (' + form.target.data + ')'}."
@@ -127,7 +129,7 @@ def set_work_page(class_id: int):
 
 @bp.route("/classes/<int:class_id>/work/<int:assignment_id>")
 @require("teach")
-def work_detail(class_id: int, assignment_id: int):
+def work_detail(class_id: int, assignment_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     assignment = db.session.get(Assignment, assignment_id)
     if not may_manage_work(current_user, assignment, school_class):
@@ -140,7 +142,7 @@ def work_detail(class_id: int, assignment_id: int):
 
 @bp.route("/classes/<int:class_id>/work/<int:assignment_id>/remove", methods=["POST"])
 @require("teach")
-def work_remove(class_id: int, assignment_id: int):
+def work_remove(class_id: int, assignment_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     assignment = db.session.get(Assignment, assignment_id)
     if not may_manage_work(current_user, assignment, school_class):
@@ -148,13 +150,14 @@ def work_remove(class_id: int, assignment_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     remove_work(assignment)
+    db.session.commit()
     flash("That work is no longer set. Pupils keep what they have done.", "success")
     return redirect(url_for("teach.class_progress", class_id=school_class.id))
 
 
 @bp.route("/classes/<int:class_id>/groups", methods=["GET", "POST"])
 @require("teach")
-def groups(class_id: int):
+def groups(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     form = GroupForm()
     pupils = visible_pupils(current_user, school_class)
@@ -171,6 +174,7 @@ def groups(class_id: int):
             except WorkError as exc:
                 getattr(form, exc.field).errors = [exc.message]
             else:
+                db.session.commit()
                 flash(f"Group \u201c{group.name}\u201d made. You can set work to it.", "success")
                 return redirect(url_for("teach.groups", class_id=school_class.id))
         status = 400
@@ -184,7 +188,7 @@ def groups(class_id: int):
 
 @bp.route("/classes/<int:class_id>/lessons")
 @require("teach")
-def class_lessons(class_id: int):
+def class_lessons(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     state = releases(school_class)
     return render_template("teach/class_lessons.html", school_class=school_class,
@@ -194,7 +198,7 @@ def class_lessons(class_id: int):
 
 @bp.route("/classes/<int:class_id>/lessons/<slug>/release", methods=["POST"])
 @require("teach")
-def release(class_id: int, slug: str):
+def release(class_id: int, slug: str) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     lesson = _class_lesson_or_404(school_class, slug)
     form = ReleaseForm()
@@ -205,6 +209,7 @@ def release(class_id: int, slug: str):
         return redirect(url_for("teach.class_lessons", class_id=school_class.id))
     state = None if form.state.data == "default" else form.state.data
     set_release(school_class, current_user, lesson, state)
+    db.session.commit()
     words = {"released": "is released to", "held": "is held back from",
              None: "follows the year rule for"}[state]
     flash(f"\u201c{lesson.title}\u201d {words} {school_class.name}.", "success")
@@ -215,7 +220,7 @@ def release(class_id: int, slug: str):
 
 @bp.route("/classes/<int:class_id>/lessons/<slug>/assess")
 @require("teach")
-def lesson_assessment(class_id: int, slug: str):
+def lesson_assessment(class_id: int, slug: str) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     lesson = _class_lesson_or_404(school_class, slug)
     report = lesson_page(lesson, school_class)
@@ -225,7 +230,7 @@ def lesson_assessment(class_id: int, slug: str):
 
 @bp.route("/classes/<int:class_id>/lessons/<slug>/assess.csv")
 @require("teach")
-def lesson_assessment_csv(class_id: int, slug: str):
+def lesson_assessment_csv(class_id: int, slug: str) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     lesson = _class_lesson_or_404(school_class, slug)
     header, rows = lesson_csv_rows(lesson_page(lesson, school_class))
@@ -250,7 +255,7 @@ def _override_form(pupil) -> OverrideForm:
 
 @bp.route("/classes/<int:class_id>/pupils/<int:pupil_id>", methods=["GET", "POST"])
 @require("teach")
-def pupil_report(class_id: int, pupil_id: int):
+def pupil_report(class_id: int, pupil_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     pupil = _pupil_or_404(school_class, pupil_id)
     form = _override_form(pupil)
@@ -285,7 +290,7 @@ def pupil_report(class_id: int, pupil_id: int):
 
 @bp.route("/classes/<int:class_id>/pupils/<int:pupil_id>/report.csv")
 @require("teach")
-def pupil_report_csv(class_id: int, pupil_id: int):
+def pupil_report_csv(class_id: int, pupil_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     pupil = _pupil_or_404(school_class, pupil_id)
     header, rows = pupil_csv_rows(pupil_page(_catalogue(), pupil))
@@ -296,7 +301,7 @@ def pupil_report_csv(class_id: int, pupil_id: int):
 
 @bp.route("/coverage")
 @require("teach")
-def school_coverage():
+def school_coverage() -> ResponseReturnValue:
     if not may_see_coverage(current_user):
         abort(403)
     rows = coverage_page(_catalogue(), coverage_classes(current_user))
@@ -306,7 +311,7 @@ def school_coverage():
 
 @bp.route("/coverage.csv")
 @require("teach")
-def school_coverage_csv():
+def school_coverage_csv() -> ResponseReturnValue:
     if not may_see_coverage(current_user):
         abort(403)
     header, rows = coverage_csv_rows(coverage_page(_catalogue(), coverage_classes(current_user)))
