@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def defaults(app: Flask) -> dict:
+def defaults(app: Flask) -> dict[str, Any]:
     return {
         "DATABASE_URL": f"sqlite:///{Path(app.instance_path) / 'platform.db'}",
         "CONTENT_DIR": str(REPO_ROOT),
@@ -73,7 +74,7 @@ def defaults(app: Flask) -> dict:
     }
 
 
-def configure(app: Flask, test_config: dict | None) -> None:
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill app.config: defaults, then FLASK_* and DATABASE_URL from the environment, then tests."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(defaults(app))

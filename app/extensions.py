@@ -1,6 +1,8 @@
 """Module-level extension objects, attached to the app in create_app()."""
 
-from functools import cache
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
@@ -12,28 +14,23 @@ login_manager.login_message = "Please sign in first."
 login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
-
-@cache
-def _user_query():
-    """Built once: every signed-in request loads its user (with the pupil and their display
-    settings, joined eagerly by the mapping), so the statement is not rebuilt each time."""
-    from sqlalchemy import bindparam, select
-
+if TYPE_CHECKING:
     from .models import User
-
-    return select(User).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
-def _load_user(session_id: str):
+def _load_user(session_id: str) -> User | None:
     """The session holds "<user id>.<session version>" (User.get_id): a session from before
     a sign-out everywhere, a new password or a deactivation no longer signs anyone in."""
     from .db import db
+    from .models import User
 
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.execute(_user_query(), {"user_id": int(user_id)}).unique().scalar()
+    # The ordinary ORM: the mapping joins the pupil and their settings eagerly, and
+    # SQLAlchemy caches the compiled statement (a hand-built one measured no faster).
+    user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

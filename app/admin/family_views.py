@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..auth.service import hash_password, password_problem
@@ -19,7 +20,7 @@ def _client_key() -> str:
 
 
 @join_bp.route("/", methods=["GET", "POST"])
-def join():
+def join() -> ResponseReturnValue:
     if current_user.is_authenticated:
         if current_user.kind != "parent":
             abort(403)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -69,7 +70,7 @@ def _pupil_or_404(pupil_id: int) -> Pupil:
 
 @bp.route("/")
 @require("admin")
-def home():
+def home() -> ResponseReturnValue:
     school = current_user.school
     return render_template(
         "admin/home.html", school=school, warnings=staff.school_warnings(school.id),
@@ -88,7 +89,7 @@ def _details(form) -> staff.StaffDetails:
 
 @bp.route("/staff", methods=["GET", "POST"])
 @require("admin")
-def staff_list():
+def staff_list() -> ResponseReturnValue:
     form = StaffForm()
     if form.validate_on_submit():
         try:
@@ -106,7 +107,7 @@ def staff_list():
 
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
 @require("admin")
-def staff_edit(user_id: int):
+def staff_edit(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     form = StaffEditForm(obj=person)
     if request.method == "GET":
@@ -127,7 +128,7 @@ def staff_edit(user_id: int):
 
 @bp.route("/staff/<int:user_id>/active", methods=["POST"])
 @require("admin")
-def staff_active(user_id: int):
+def staff_active(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -146,7 +147,7 @@ def staff_active(user_id: int):
 
 @bp.route("/staff/<int:user_id>/password", methods=["POST"])
 @require("admin")
-def staff_password(user_id: int):
+def staff_password(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -158,7 +159,7 @@ def staff_password(user_id: int):
 
 @bp.route("/staff/<int:user_id>/unlock", methods=["POST"])
 @require("admin")
-def staff_unlock(user_id: int):
+def staff_unlock(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -170,7 +171,7 @@ def staff_unlock(user_id: int):
 
 @bp.route("/staff/<int:user_id>/two-step", methods=["POST"])
 @require("admin")
-def staff_two_step(user_id: int):
+def staff_two_step(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -191,7 +192,7 @@ def _teacher_choices(form: ClassForm) -> None:
 
 @bp.route("/classes", methods=["GET", "POST"])
 @require("teach")
-def class_list():
+def class_list() -> ResponseReturnValue:
     is_admin = current_user.has_role("school_admin")
     form = ClassForm()
     _teacher_choices(form)
@@ -220,7 +221,7 @@ def class_list():
 
 @bp.route("/classes/<int:class_id>", methods=["GET", "POST"])
 @require("teach")
-def class_page(class_id: int):
+def class_page(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     if school_class.archived_at is not None:
         abort(404)
@@ -257,7 +258,7 @@ def class_page(class_id: int):
 
 @bp.route("/classes/<int:class_id>/archive", methods=["POST"])
 @require("admin")
-def class_archive(class_id: int):
+def class_archive(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -273,7 +274,7 @@ def class_archive(class_id: int):
 
 @bp.route("/classes/<int:class_id>/left", methods=["POST"])
 @require("teach")
-def class_leavers(class_id: int):
+def class_leavers(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     members = visible_pupils(current_user, school_class)
     form = LeaversForm(prefix="left")
@@ -291,7 +292,7 @@ def class_leavers(class_id: int):
 
 @bp.route("/classes/<int:class_id>/cards")
 @require("teach")
-def login_cards(class_id: int):
+def login_cards(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     return render_template("admin/cards.html", school_class=school_class,
                            pupils=visible_pupils(current_user, school_class), single=False)
@@ -310,7 +311,7 @@ def _class_choices(form, selected: SchoolClass | None = None) -> list[SchoolClas
 
 @bp.route("/classes/<int:class_id>/pupils/new", methods=["GET", "POST"])
 @require("teach")
-def pupil_new(class_id: int):
+def pupil_new(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     form = PupilForm()
     options = _class_choices(form, school_class)
@@ -335,7 +336,7 @@ def pupil_new(class_id: int):
 
 @bp.route("/pupils/<int:pupil_id>", methods=["GET", "POST"])
 @require("teach")
-def pupil_edit(pupil_id: int):
+def pupil_edit(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     form = PupilEditForm(obj=pupil)
     options = _class_choices(form, pupil.school_class)
@@ -363,7 +364,7 @@ def pupil_edit(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/card")
 @require("teach")
-def pupil_card(pupil_id: int):
+def pupil_card(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     return render_template("admin/cards.html", school_class=pupil.school_class,
                            pupils=[pupil], single=True)
@@ -371,7 +372,7 @@ def pupil_card(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/sign-in", methods=["POST"])
 @require("teach")
-def pupil_reset(pupil_id: int):
+def pupil_reset(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -384,7 +385,7 @@ def pupil_reset(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/unlock", methods=["POST"])
 @require("teach")
-def pupil_unlock(pupil_id: int):
+def pupil_unlock(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -399,7 +400,7 @@ def pupil_unlock(pupil_id: int):
 
 @bp.route("/import", methods=["GET", "POST"])
 @require("teach")
-def import_upload():
+def import_upload() -> ResponseReturnValue:
     is_admin = current_user.has_role("school_admin")
     form = ImportForm()
     options = visible_classes(current_user)
@@ -455,7 +456,7 @@ def _plan(batch: ImportBatch) -> tuple[importer.Plan, SchoolClass | None]:
 
 @bp.route("/import/<int:batch_id>", methods=["GET", "POST"])
 @require("teach")
-def import_preview(batch_id: int):
+def import_preview(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     if batch.applied_at is not None:
         flash("That file has already been imported.", "info")
@@ -488,7 +489,7 @@ def import_preview(batch_id: int):
 
 @bp.route("/families")
 @require("admin")
-def families():
+def families() -> ResponseReturnValue:
     class_id = request.args.get("class_id", type=int)
     school_class = _class_or_404(class_id) if class_id else None
     return render_template("admin/families.html",
@@ -508,7 +509,7 @@ def _letters(chosen: list[Pupil]):
 
 @bp.route("/pupils/<int:pupil_id>/family-letter", methods=["POST"])
 @require("admin")
-def family_letter(pupil_id: int):
+def family_letter(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -517,7 +518,7 @@ def family_letter(pupil_id: int):
 
 @bp.route("/classes/<int:class_id>/family-letters", methods=["POST"])
 @require("admin")
-def family_letters(class_id: int):
+def family_letters(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -530,7 +531,7 @@ def family_letters(class_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/family-letter/withdraw", methods=["POST"])
 @require("admin")
-def family_withdraw(pupil_id: int):
+def family_withdraw(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -543,7 +544,7 @@ def family_withdraw(pupil_id: int):
 
 @bp.route("/family-links/<int:link_id>/unlink", methods=["POST"])
 @require("admin")
-def family_unlink(link_id: int):
+def family_unlink(link_id: int) -> ResponseReturnValue:
     link = db.session.get(ParentLink, link_id)
     if link is None or not may_manage_link(current_user, link):
         abort(404)
@@ -561,7 +562,7 @@ def family_unlink(link_id: int):
 
 @bp.route("/year", methods=["GET", "POST"])
 @require("admin")
-def school_year():
+def school_year() -> ResponseReturnValue:
     school = current_user.school
     teacher_options = classes.teachers(school.id)
     valid = {u.id for u in teacher_options}
@@ -594,7 +595,7 @@ def school_year():
 
 @bp.route("/audit")
 @require("admin")
-def audit_log():
+def audit_log() -> ResponseReturnValue:
     page = audit.audit_page(current_user.school_id, request.args.get("page", 1, type=int))
     return render_template("admin/audit.html", page=page)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,7 +17,7 @@ from . import bp
 
 
 @bp.route("/healthz")
-def health():
+def health() -> ResponseReturnValue:
     """200 when the database answers and the course is loaded, 503 otherwise.
 
     The outbox figures are reported, not judged: a stuck sender must not take the web servers
