@@ -36,7 +36,7 @@ PARENT = ("parent", "demo-parent-pass", "Jo P (Alex's parent)")
 class DemoSummary:
     created: int = 0
 
-    def add(self, obj) -> None:
+    def add(self, obj: object) -> None:
         db.session.add(obj)
         db.session.flush()
         self.created += 1

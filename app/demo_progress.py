@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from .content.model import Lesson, Question
 from .db import db, utcnow
+from .extensions import catalogue as current_catalogue
 from .learn.quiz import mark
+
+if TYPE_CHECKING:
+    from .demo import DemoSummary
 from .models import (
     Assignment,
     LessonProgress,
@@ -39,11 +43,12 @@ LESSONS_TAUGHT = {"ks1": 4, "ks2": 5}
 DEMO_NOTE = "We will talk about this together on Friday."
 
 
-def _rng(*parts) -> random.Random:
+def _rng(*parts: object) -> random.Random:
     return random.Random(hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest())
 
 
-def _form(question: Question, correct: bool, lean: str | None, rng: random.Random) -> dict:
+def _form(question: Question, correct: bool, lean: str | None,
+          rng: random.Random) -> dict[str, str]:
     """Form fields for a right or a wrong answer (wrong ones lean to one misconception)."""
     if question.type == "choice":
         if correct:
@@ -69,10 +74,10 @@ def _lean(lesson: Lesson) -> str | None:
     return lesson.misconceptions[0][0] if lesson.misconceptions else None
 
 
-def _do_lesson(pupil: Pupil, lesson: Lesson, ability: float, when, finish: bool,
+def _do_lesson(pupil: Pupil, lesson: Lesson, ability: float, when: datetime, finish: bool,
                rng: random.Random) -> None:
     lean = _lean(lesson)
-    rows: list = []
+    rows: list[object] = []
     t = when
     steps_done = lesson.steps if finish else lesson.steps[: max(1, len(lesson.steps) // 2 + 1)]
     for step in steps_done:
@@ -113,7 +118,8 @@ def _do_lesson(pupil: Pupil, lesson: Lesson, ability: float, when, finish: bool,
     db.session.add_all(rows)
 
 
-def _baseline(pupil: Pupil, lesson: Lesson, ability: float, when, rng) -> None:
+def _baseline(pupil: Pupil, lesson: Lesson, ability: float, when: datetime,
+              rng: random.Random) -> None:
     for question in lesson.quiz.questions:
         marked = mark(question, _form(question, rng.random() < ability * .6, _lean(lesson), rng))
         db.session.add(QuizAnswer(
@@ -123,11 +129,11 @@ def _baseline(pupil: Pupil, lesson: Lesson, ability: float, when, rng) -> None:
             baseline=True, created_at=when))
 
 
-def seed_progress(summary=None) -> int:
+def seed_progress(summary: DemoSummary | None = None) -> int:
     """Give the demo classes their learning and set work; returns the rows added."""
     from .demo import PUPILS, SCHOOL, STAFF
 
-    catalogue = current_app.extensions["catalogue"]
+    catalogue = current_catalogue()
     now = utcnow()
     added = 0
     teachers = {taught: username for username, _, _, _, taught, _ in STAFF if taught}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
@@ -15,6 +15,7 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 if TYPE_CHECKING:
+    from .content.model import Catalogue
     from .models import User
 
 
@@ -29,8 +30,16 @@ def _load_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit():
         return None
     # The ordinary ORM: the mapping joins the pupil and their settings eagerly, and
-    # SQLAlchemy caches the compiled statement (a hand-built one measured no faster).
+    # SQLAlchemy caches the compiled statement; no benchmark in bench/ shows a hand-built,
+    # cached statement to be worth keeping here (issue 16, point 6).
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
+
+
+def catalogue() -> Catalogue:
+    """The course loaded at start-up (create_app), typed for the views."""
+    from flask import current_app
+
+    return cast("Catalogue", current_app.extensions["catalogue"])

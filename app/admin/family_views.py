@@ -58,7 +58,7 @@ def join() -> ResponseReturnValue:
         (400 if form.errors else 200)
 
 
-def _add_child():
+def _add_child() -> ResponseReturnValue:
     form = AddChildForm()
     if form.validate_on_submit():
         try:

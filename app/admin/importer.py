@@ -159,7 +159,7 @@ def read_csv(data: bytes, class_required: bool = True) -> Parsed:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     records = list(csv.reader(io.StringIO(text, newline=""), dialect))
     if not records:
         out.problems.append(Problem("The file is empty."))
@@ -260,7 +260,7 @@ def make_plan(school: School, parsed: Parsed, only_class: SchoolClass | None) ->
     legacy = {(p.first_name.casefold(), p.surname_initial[:1].casefold(), p.year_group): p
               for p in pupils if not p.name_key}
     class_names = {c.id: c.name for c in classes.values()}
-    new_years: dict[str, Counter] = {}
+    new_years: dict[str, Counter[int]] = {}
     for row in parsed.rows:
         target = _target_class(row, only_class, classes, plan.problems)
         if target is None:

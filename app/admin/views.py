@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.forms import EmptyForm
@@ -40,7 +41,7 @@ from .forms import (
 IMPORT_HOURS = 12  # an upload waits this long for its confirmation
 
 
-def _refused(form, exc: Refused) -> None:
+def _refused(form: FlaskForm, exc: Refused) -> None:
     """Show a refusal on the field it concerns, or at the top of the page."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
@@ -49,7 +50,7 @@ def _refused(form, exc: Refused) -> None:
         flash(exc.message, "error")
 
 
-def _status(form) -> int:
+def _status(form: FlaskForm) -> int:
     return 400 if form.errors else 200
 
 
@@ -82,7 +83,7 @@ def home() -> ResponseReturnValue:
 # --- staff --------------------------------------------------------------------------------
 
 
-def _details(form) -> staff.StaffDetails:
+def _details(form: StaffForm | StaffEditForm) -> staff.StaffDetails:
     return staff.StaffDetails(form.display_name.data.strip(), (form.email.data or "").strip()
                               or None, frozenset(form.roles.data or ()))
 
@@ -301,7 +302,8 @@ def login_cards(class_id: int) -> ResponseReturnValue:
 # --- pupils -------------------------------------------------------------------------------
 
 
-def _class_choices(form, selected: SchoolClass | None = None) -> list[SchoolClass]:
+def _class_choices(form: PupilForm | PupilEditForm,
+                   selected: SchoolClass | None = None) -> list[SchoolClass]:
     options = visible_classes(current_user)
     form.school_class.choices = [SelectChoice(c.id, c.name) for c in options]
     if selected is not None and request.method == "GET":
@@ -407,8 +409,9 @@ def import_upload() -> ResponseReturnValue:
     choices = [SelectChoice(c.id, c.name) for c in options]
     form.school_class.choices = ([SelectChoice(0, "The classes named in the file")]
                                  if is_admin else []) + choices
-    if request.method == "GET" and request.args.get("class_id", type=int):
-        form.school_class.data = request.args.get("class_id", type=int)
+    wanted = request.args.get("class_id", 0, type=int)
+    if request.method == "GET" and wanted:
+        form.school_class.data = wanted
     if form.validate_on_submit():
         upload = request.files.get("file")
         data = upload.read(importer.MAX_BYTES + 1) if upload else b""
@@ -498,7 +501,7 @@ def families() -> ResponseReturnValue:
                            school_class=school_class, button=EmptyForm())
 
 
-def _letters(chosen: list[Pupil]):
+def _letters(chosen: list[Pupil]) -> str:
     issued = [links.issue(p, current_user) for p in chosen]
     db.session.commit()
     base = current_app.config.get("PUBLIC_URL") or request.host_url
@@ -600,7 +603,7 @@ def audit_log() -> ResponseReturnValue:
     return render_template("admin/audit.html", page=page)
 
 
-def _larger_uploads():
+def _larger_uploads() -> None:
     """Class lists may be larger than an ordinary form: allow them on the import page only.
 
     Registered to run before CSRFProtect reads the form (see ``bp.record_once`` below)."""

@@ -203,6 +203,7 @@ def password_sign_in(username: str, password: str, client: str = "unknown",
     cfg = current_app.config
     known = user is not None and device is not None and user.id in device.user_ids
     if known:
+        assert user is not None and device is not None
         device_key = f"login:user:{user.id}:dev:{device.nonce}"
         paused = throttle.blocked(device_key)
     else:
@@ -214,7 +215,7 @@ def password_sign_in(username: str, password: str, client: str = "unknown",
         matches = check_secret(user, password)  # a first-time card: same work as a hash
     else:
         matches = check_password_hash(stored or _DUMMY_HASH, password) and stored is not None
-    if matches and not paused and user.is_active:
+    if matches and not paused and user is not None and user.is_active:
         record_success(user)
         return SignIn(user)
     if known:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..auth.forms import EmptyForm
-from ..content.model import Lesson
+from ..content.model import Catalogue, Lesson
 from ..db import db
+from ..extensions import catalogue
 from ..models import QuizAnswer
 from ..permissions import require
 from ..teach.assignments import (
@@ -28,8 +29,8 @@ from .quiz import (
 RETRIES_BEFORE_ANSWER = 2
 
 
-def _catalogue():
-    return current_app.extensions["catalogue"]
+def _catalogue() -> Catalogue:
+    return catalogue()
 
 
 def _lesson(slug: str) -> Lesson:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify
@@ -24,7 +25,7 @@ def health() -> ResponseReturnValue:
     out of a load balancer. Monitors alert on ``outbox_late``. No personal data.
     """
     catalogue = current_app.extensions.get("catalogue")
-    body: dict = {"content_loaded": bool(catalogue), "lessons": len(catalogue or ()),
+    body: dict[str, Any] = {"content_loaded": bool(catalogue), "lessons": len(catalogue or ()),
                   "database": False, "outbox_oldest_unsent_seconds": None,
                   "outbox_failing": None, "outbox_late": None}
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, literal, or_, select, union_all
+from sqlalchemy import and_, case, literal, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..content.model import Lesson
@@ -147,13 +147,13 @@ def load_evidence(pupil_ids: list[int], slugs: Iterable[str] | None = None,
         return ev
     slug_list = list(slugs) if slugs is not None else None
 
-    def narrow(query: Select[Any], column: InstrumentedAttribute[str]) -> Select[Any]:
+    def narrow(query: Any, column: InstrumentedAttribute[str]) -> Any:  # any select()
         return query.where(column.in_(slug_list)) if slug_list is not None else query
 
     for row in db.session.scalars(narrow(select(LessonProgress).where(
             LessonProgress.pupil_id.in_(pupil_ids)), LessonProgress.lesson_slug)):
         ev.progress.setdefault(row.pupil_id, {})[row.lesson_slug] = row
-    cols = [QuizAnswer.pupil_id, QuizAnswer.lesson_slug, QuizAnswer.question_id,
+    cols: list[Any] = [QuizAnswer.pupil_id, QuizAnswer.lesson_slug, QuizAnswer.question_id,
             QuizAnswer.correct, QuizAnswer.misconception, QuizAnswer.created_at,
             QuizAnswer.baseline]
     if with_answers:
@@ -168,7 +168,8 @@ def load_evidence(pupil_ids: list[int], slugs: Iterable[str] | None = None,
         if r.baseline and any(x.item == t.item for x in bucket):
             continue  # a baseline counts its first answer to each question only
         bucket.append(t)
-    choices = select(ScenarioChoice.pupil_id, ScenarioChoice.lesson_slug, ScenarioChoice.step_id,
+    choices = select(
+                   ScenarioChoice.pupil_id, ScenarioChoice.lesson_slug, ScenarioChoice.step_id,
                    ScenarioChoice.safe, ScenarioChoice.misconception, ScenarioChoice.created_at,
                    ScenarioChoice.choice).where(ScenarioChoice.pupil_id.in_(pupil_ids),
                                                 ScenarioChoice.first_try)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 
 from ..content.model import Catalogue, Lesson
 from ..db import db, utcnow
@@ -96,7 +96,7 @@ def class_work(school_class: SchoolClass, pupils: list[Pupil], catalogue: Catalo
         if a.target == "class":
             ids = set(in_class)
         elif a.target == "group":
-            name, ids = by_group.get(a.group_id, ("", set()))
+            name, ids = by_group.get(a.group_id or 0, ("", set()))
         else:
             ids = chosen.get(a.id, set())
         out.append(Work(a, catalogue.lesson(a.lesson_slug), frozenset(ids & in_class), name,
@@ -267,7 +267,7 @@ def open_by_default(lesson: Lesson, year_group: int, state: str | None) -> bool:
 
 # --- a pupil's own set work and lessons -----------------------------------------------------
 
-def _targets_pupil(pupil: Pupil):
+def _targets_pupil(pupil: Pupil) -> ColumnElement[bool]:
     """A WHERE clause: assignments of the pupil's class that are for this pupil."""
     in_group = select(PupilGroupMember.group_id).where(PupilGroupMember.pupil_id == pupil.id)
     chosen = select(AssignmentPupil.assignment_id).where(AssignmentPupil.pupil_id == pupil.id)

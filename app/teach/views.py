@@ -8,7 +8,9 @@ from flask_login import current_user
 
 from ..admin.pupils import reset_sign_in
 from ..auth.forms import EmptyForm
+from ..content.model import Lesson
 from ..db import db
+from ..extensions import catalogue as loaded_catalogue
 from ..models import SchoolClass
 from ..permissions import class_pupil, managed_class_or_404, require, visible_classes
 from . import bp
@@ -30,13 +32,13 @@ bp.add_app_template_filter(years_label, "years_label")
 @require("staff")
 def home() -> ResponseReturnValue:
     return render_template("teach/home.html", classes=visible_classes(current_user),
-                           catalogue=current_app.extensions["catalogue"])
+                           catalogue=loaded_catalogue())
 
 
 @bp.route("/course")
 @require("teach")
 def course() -> ResponseReturnValue:
-    catalogue = current_app.extensions["catalogue"]
+    catalogue = loaded_catalogue()
     return render_template(
         "teach/course.html", plan=course_plan(catalogue), coverage=coverage(catalogue),
         topics=topic_rows(catalogue, current_app.extensions.get("topics", ())),
@@ -66,8 +68,8 @@ def family_letter_page(slug: str) -> ResponseReturnValue:
     return render_template("teach/letter.html", letter=letter)
 
 
-def _lesson_or_404(slug: str):
-    lesson = current_app.extensions["catalogue"].lesson(slug)
+def _lesson_or_404(slug: str) -> Lesson:
+    lesson = loaded_catalogue().lesson(slug)
     if lesson is None:
         abort(404)
     return lesson

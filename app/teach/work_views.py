@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.forms import EmptyForm
-from ..content.model import STRANDS, Lesson
+from ..content.model import STRANDS, Catalogue, Lesson
 from ..db import db
+from ..extensions import catalogue
 from ..models import LEVELS, Assignment, LevelOverride, SchoolClass
 from ..permissions import (
     class_pupil,
@@ -45,8 +46,8 @@ from .reports import (
 )
 
 
-def _catalogue():
-    return current_app.extensions["catalogue"]
+def _catalogue() -> Catalogue:
+    return catalogue()
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
