@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 from flask import (
     abort,
@@ -16,9 +17,11 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice
 
-from ..db import db
+from ..db import db, utcnow
 from ..models import Pupil, User
 from ..permissions import require, visible_classes
 from ..security import safe_local_path
@@ -39,7 +42,7 @@ GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_
 
 
 @bp.before_app_request
-def password_gate() -> ResponseReturnValue:
+def password_gate() -> ResponseReturnValue | None:
     """A first-time password from the school is changed before anything else."""
     if (current_user.is_authenticated and current_user.must_change_password
             and request.endpoint not in {"auth.new_password", "auth.logout", "static"}):
@@ -74,7 +77,7 @@ def new_password() -> ResponseReturnValue:
 
 
 @bp.before_app_request
-def agreement_gate() -> ResponseReturnValue:
+def agreement_gate() -> ResponseReturnValue | None:
     if (not current_user.is_authenticated or request.endpoint in GATE_OPEN
             or request.endpoint is None):
         return None
@@ -90,7 +93,7 @@ def agreement_gate() -> ResponseReturnValue:
     return None
 
 
-def home_for(user) -> str:
+def home_for(user: User) -> str:
     if user.kind == "pupil":
         return url_for("learn.home")
     if user.kind == "parent":
@@ -102,7 +105,8 @@ def _safe_next(target: str | None) -> str | None:
     return safe_local_path(target)
 
 
-def _remember_device(response, known, user) -> None:
+def _remember_device(response: WerkzeugResponse, known: service.KnownDevice | None,
+                     user: User) -> None:
     """After a real sign-in this browser is a known device for the account (a signed cookie
     that only lets its failures count apart from strangers'; it signs nobody in)."""
     response.set_cookie(
@@ -112,10 +116,12 @@ def _remember_device(response, known, user) -> None:
     )
 
 
-def _complete_sign_in(user, known, target: str | None, page: str | None = None, **context):
+def _complete_sign_in(user: User, known: service.KnownDevice | None, target: str | None,
+                      page: str | None = None, **context: Any) -> WerkzeugResponse:
     """Both steps done: a new session, counted as a fresh sign-in, on a known device."""
     _start_session(user)
     twostep.mark_reauthenticated()
+    response: WerkzeugResponse
     if page:
         response = make_response(render_template(page, **context))
     else:
@@ -124,15 +130,15 @@ def _complete_sign_in(user, known, target: str | None, page: str | None = None, 
     return response
 
 
-def _pending_two_step():
+def _pending_two_step() -> tuple[User | None, dict[str, Any]]:
     """The account whose password was right a moment ago, waiting for its second step."""
     state = session.get("twostep")
     if not isinstance(state, dict) or not isinstance(state.get("at"), int) \
             or time.time() - state["at"] > 300:
-        return None, None
+        return None, {}
     user = db.session.get(User, state.get("u")) if isinstance(state.get("u"), int) else None
     if user is None or not user.is_active or user.session_version != state.get("v"):
-        return None, None
+        return None, {}
     return user, state
 
 
@@ -216,7 +222,7 @@ def reauth() -> ResponseReturnValue:
         if throttle.blocked(key):
             error = twostep.PAUSED
         elif not (user.password_hash
-                  and service.check_password_hash(user.password_hash, form.password.data)):
+                  and check_password_hash(user.password_hash, form.password.data)):
             minutes = timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
             throttle.fail(key, current_app.config["LOCKOUT_THRESHOLD"], minutes, minutes)
             error = "That is not your password."
@@ -231,7 +237,7 @@ def reauth() -> ResponseReturnValue:
         (400 if error or form.errors else 200)
 
 
-def _start_session(user) -> None:
+def _start_session(user: User) -> None:
     session.clear()
     login_user(user)
     # A pupil's session lives only until the browser closes (shared classroom devices) and
@@ -242,7 +248,7 @@ def _start_session(user) -> None:
 
 
 @bp.before_app_request
-def pupil_idle_timeout() -> ResponseReturnValue:
+def pupil_idle_timeout() -> ResponseReturnValue | None:
     """End a pupil's session after PUPIL_IDLE_MINUTES without a request (server-side: the
     time is in the signed session, so a copied cookie ages too)."""
     if request.endpoint == "static" or not current_user.is_authenticated \
@@ -406,7 +412,7 @@ def device() -> ResponseReturnValue:
         response = make_response(redirect(url_for("auth.device")))
         response.set_cookie(
             service.DEVICE_COOKIE, token,
-            max_age=int((until - service.utcnow().date()).days + 1) * 86400,
+            max_age=int((until - utcnow().date()).days + 1) * 86400,
             httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
         flash(f"This device now offers picture sign-in for {chosen.name} until "
