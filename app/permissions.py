@@ -205,6 +205,15 @@ def may_manage_work(user: User, assignment: Assignment | None,
             and may_manage_class(user, school_class))
 
 
+def managed_work_or_404(user: User, school_class: SchoolClass, assignment_id: int
+                        ) -> Assignment:
+    """The set work behind a URL, if it is of this class and the user manages the class."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not may_manage_work(user, assignment, school_class):
+        abort(404)
+    return assignment
+
+
 def may_see_coverage(user: User) -> bool:
     """The computing lead, head and every teacher see strand coverage (classes, no pupils)."""
     return bool(user.is_authenticated and user.has_role("teacher", "school_admin"))

@@ -11,12 +11,12 @@ from ..auth.forms import EmptyForm
 from ..content.model import STRANDS, Catalogue, Lesson
 from ..db import db
 from ..extensions import catalogue
-from ..models import LEVELS, Assignment, LevelOverride, SchoolClass
+from ..models import LEVELS, LevelOverride, Pupil, SchoolClass
 from ..permissions import (
     class_pupil,
     coverage_classes,
     managed_class_or_404,
-    may_manage_work,
+    managed_work_or_404,
     may_see_coverage,
     require,
     visible_pupils,
@@ -81,7 +81,7 @@ def class_csv(class_id: int) -> ResponseReturnValue:
 
 # --- set work ----------------------------------------------------------------------------
 
-def _work_form(school_class: SchoolClass) -> tuple[SetWorkForm, list, list]:
+def _work_form(school_class: SchoolClass) -> tuple[SetWorkForm, list[Lesson], list[Pupil]]:
     form = SetWorkForm()
     lessons = list(_catalogue().by_band[school_class.band])
     pupils = visible_pupils(current_user, school_class)
@@ -132,9 +132,7 @@ def set_work_page(class_id: int) -> ResponseReturnValue:
 @require("teach")
 def work_detail(class_id: int, assignment_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
-    assignment = db.session.get(Assignment, assignment_id)
-    if not may_manage_work(current_user, assignment, school_class):
-        abort(404)
+    assignment = managed_work_or_404(current_user, school_class, assignment_id)
     page = class_page(_catalogue(), school_class)
     row = next(w for w in page.work if w.work.assignment.id == assignment.id)
     return render_template("teach/work.html", school_class=school_class, row=row,
@@ -145,9 +143,7 @@ def work_detail(class_id: int, assignment_id: int) -> ResponseReturnValue:
 @require("teach")
 def work_remove(class_id: int, assignment_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
-    assignment = db.session.get(Assignment, assignment_id)
-    if not may_manage_work(current_user, assignment, school_class):
-        abort(404)
+    assignment = managed_work_or_404(current_user, school_class, assignment_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     remove_work(assignment)
@@ -239,14 +235,14 @@ def lesson_assessment_csv(class_id: int, slug: str) -> ResponseReturnValue:
                         header, rows)
 
 
-def _pupil_or_404(school_class: SchoolClass, pupil_id: int):
+def _pupil_or_404(school_class: SchoolClass, pupil_id: int) -> Pupil:
     pupil = class_pupil(school_class, pupil_id)
     if pupil is None:
         abort(404)
     return pupil
 
 
-def _override_form(pupil) -> OverrideForm:
+def _override_form(pupil: Pupil) -> OverrideForm:
     form = OverrideForm()
     form.statement.choices = [SelectChoice("", "Choose a statement…")] + [
         SelectChoice(f"{x.slug}:{s.id}", f"{x.title}: {s.text}")
