@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..auth.forms import EmptyForm
-from ..content.model import Catalogue, Lesson
+from ..content.model import Catalogue, Lesson, Question
 from ..db import db
 from ..extensions import catalogue
 from ..models import QuizAnswer
@@ -19,6 +22,7 @@ from ..teach.assignments import (
 from . import bp, progress
 from .quiz import (
     AnswerError,
+    Marked,
     display_order,
     mark,
     right_answer,
@@ -42,11 +46,11 @@ def _lesson(slug: str) -> Lesson:
     return lesson
 
 
-def _go(lesson: Lesson, position: str):
+def _go(lesson: Lesson, position: str) -> WerkzeugResponse:
     return redirect(_url_for_position(lesson, position))
 
 
-def _bar(lesson: Lesson, position: str) -> dict:
+def _bar(lesson: Lesson, position: str) -> dict[str, int]:
     index = lesson.position_index(position)
     total = lesson.total_positions
     return {"index": index, "total": total, "percent": round(100 * index / max(1, total))}
@@ -61,10 +65,12 @@ def home() -> ResponseReturnValue:
     work = [w for w in work if w.lesson in lessons]  # none of a held-back lesson
     cards, carry_on = progress.home_cards(_catalogue(), pupil, lessons)
     by_slug = {c.lesson.slug: c for c in cards}
-    checks = baseline_answered([pupil.id], {w.lesson.slug for w in work
-                                            if w.assignment.kind == "baseline"})
-    set_work = []
+    checks = baseline_answered([pupil.id], {w.lesson.slug for w in work if w.lesson
+                                            and w.assignment.kind == "baseline"})
+    set_work: list[dict[str, Any]] = []
     for w in work:
+        if w.lesson is None:
+            continue
         if w.assignment.kind == "baseline":
             answered = {k.split(":", 1)[1] for k in checks.get(pupil.id, set())
                         if k.startswith(w.lesson.slug + ":")}
@@ -78,10 +84,10 @@ def home() -> ResponseReturnValue:
             card = by_slug.get(w.lesson.slug)
             set_work.append({"work": w, "card": card, "done": bool(card and card.completed),
                              "check": False, "url": url_for("learn.lesson", slug=w.lesson.slug)})
-    seen: set[tuple[str, bool]] = set()
-    set_work = [x for x in set_work if not ((x["work"].lesson.slug, x["check"]) in seen
-                                            or seen.add((x["work"].lesson.slug, x["check"])))]
-    set_work.sort(key=lambda x: x["done"])
+    first: dict[tuple[str, bool], dict[str, Any]] = {}  # a lesson set twice shows once
+    for x in set_work:
+        first.setdefault((x["work"].lesson.slug, x["check"]), x)
+    set_work = sorted(first.values(), key=lambda x: bool(x["done"]))
     return render_template("learn/home.html", cards=cards, carry_on=carry_on, pupil=pupil,
                            set_work=set_work)
 
@@ -98,7 +104,7 @@ def check(slug: str, qid: str) -> ResponseReturnValue:
     pupil = current_user.pupil
     lesson = _catalogue().lesson(slug)
     question = lesson.quiz.question(qid) if lesson else None
-    if question is None or not may_open_lesson(pupil, lesson) or not any(
+    if lesson is None or question is None or not may_open_lesson(pupil, lesson) or not any(
             w.assignment.kind == "baseline" for w in pupil_work(pupil, _catalogue(), slug=slug)):
         abort(404)
     answered = {k.split(":", 1)[1] for k in baseline_answered([pupil.id], [slug]).get(
@@ -108,7 +114,8 @@ def check(slug: str, qid: str) -> ResponseReturnValue:
         return redirect(url_for("learn.home"))
     if qid in answered:
         return redirect(url_for("learn.check", slug=slug, qid=_next_check(lesson, answered)))
-    error, given = None, {}
+    error: str | None = None
+    given: dict[str, str] = {}
     if request.method == "POST":
         marked, error, given = _mark_posted(question)
         if marked is not None:
@@ -156,6 +163,7 @@ def step(slug: str, step_id: str) -> ResponseReturnValue:
             abort(400)
         if step.type == "story":
             target = progress.after_step(lesson, step)
+            assert target is not None  # a story step always leads on
             progress.unlock(pupil, lesson, target)
             db.session.commit()
             return _go(lesson, target)
@@ -189,7 +197,7 @@ def _url_for_position(lesson: Lesson, position: str) -> str:
     return url_for("learn.step", slug=lesson.slug, step_id=ident)
 
 
-def _mark_posted(question):
+def _mark_posted(question: Question) -> tuple[Marked | None, str | None, dict[str, str]]:
     """The posted answer marked, or why it could not be (kept to show the pupil again)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -211,15 +219,16 @@ def question(slug: str, qid: str) -> ResponseReturnValue:
     row = progress.progress_for(pupil, lesson)
     if not progress.allowed(pupil, lesson, position, row):
         return redirect(url_for("learn.lesson", slug=slug))
-    error, given = None, {}
+    error: str | None = None
+    given: dict[str, str] = {}
     if request.method == "POST":
         marked, error, given = _mark_posted(question)
         if marked is not None:
-            row = progress.record_answer(pupil, lesson, qid, marked)
-            if marked.correct or row.attempt >= RETRIES_BEFORE_ANSWER:
+            stored = progress.record_answer(pupil, lesson, qid, marked)
+            if marked.correct or stored.attempt >= RETRIES_BEFORE_ANSWER:
                 progress.unlock(pupil, lesson, progress.next_after_question(lesson, qid))
             db.session.commit()  # the answer and the next question opening: one transaction
-            return redirect(url_for("learn.question", slug=slug, qid=qid, answer=row.id))
+            return redirect(url_for("learn.question", slug=slug, qid=qid, answer=stored.id))
     progress.visit(pupil, lesson, position, row)
     db.session.commit()
     answer = None
@@ -243,7 +252,7 @@ def question(slug: str, qid: str) -> ResponseReturnValue:
     ), (400 if error else 200)
 
 
-def _feedback_for(question, stored: dict) -> list[str]:
+def _feedback_for(question: Question, stored: dict[str, Any]) -> list[str]:
     """Feedback for a stored answer; none if the question has changed since it was given."""
     try:
         return mark(question, _as_form(question, stored)).feedback
@@ -251,7 +260,7 @@ def _feedback_for(question, stored: dict) -> list[str]:
         return []
 
 
-def _as_form(question, stored: dict) -> dict:
+def _as_form(question: Question, stored: dict[str, Any]) -> dict[str, str]:
     """Turn a stored answer back into form fields, to re-mark it for its feedback."""
     if question.type == "choice":
         return {"answer": stored.get("option", "")}
