@@ -12,41 +12,47 @@ from flask import Flask
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+# Sign-in, sessions and request limits: the same for every app.
+SIGN_IN_AND_SESSION: dict[str, Any] = {
+    # Sign-in (docs/security.md): this many failures within LOCKOUT_MINUTES pause the
+    # account for unknown clients (or one known device) for LOCKOUT_MINUTES; its own
+    # known devices carry on. One client (address) failing CLIENT_THRESHOLD times within
+    # CLIENT_MINUTES is paused that long. On a picture device, a pupil's failures pause
+    # that pupil on that device only, for PICTURE_PAUSE_MINUTES.
+    "LOCKOUT_THRESHOLD": 5,
+    "LOCKOUT_MINUTES": 15,
+    "CLIENT_THRESHOLD": 30,
+    "CLIENT_MINUTES": 15,
+    "PICTURE_PAUSE_MINUTES": 2,
+    "KNOWN_DEVICE_DAYS": 400,
+    # Two-step sign-in for leads, deputies and admins (and teachers where the school asks);
+    # exporting a child's safeguarding file asks for the password (and code) again unless
+    # the session signed in within REAUTH_MINUTES.
+    "TWO_STEP_REQUIRED": True,
+    "REAUTH_MINUTES": 5,
+    # Picture sign-in devices stay enabled until the end of the current term (month-day).
+    "TERM_ENDS": ("12-20", "04-03", "07-23"),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a school day from sign-in
+    # A pupil's session ends when the browser closes and after this long without a page;
+    # the page asks "are you still there?" two minutes before.
+    "PUPIL_IDLE_MINUTES": 20,
+    # The signed session cookie is only re-sent when it changes, not on every page.
+    "SESSION_REFRESH_EACH_REQUEST": False,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+}
+
+
 def defaults(app: Flask) -> dict[str, Any]:
     return {
         "DATABASE_URL": f"sqlite:///{Path(app.instance_path) / 'platform.db'}",
         "CONTENT_DIR": str(REPO_ROOT),
         "SCHOOL_TIMEZONE": "Europe/London",
-        # Sign-in (docs/security.md): this many failures within LOCKOUT_MINUTES pause the
-        # account for unknown clients (or one known device) for LOCKOUT_MINUTES; its own
-        # known devices carry on. One client (address) failing CLIENT_THRESHOLD times within
-        # CLIENT_MINUTES is paused that long. On a picture device, a pupil's failures pause
-        # that pupil on that device only, for PICTURE_PAUSE_MINUTES.
-        "LOCKOUT_THRESHOLD": 5,
-        "LOCKOUT_MINUTES": 15,
-        "CLIENT_THRESHOLD": 30,
-        "CLIENT_MINUTES": 15,
-        "PICTURE_PAUSE_MINUTES": 2,
-        "KNOWN_DEVICE_DAYS": 400,
-        # Two-step sign-in for leads, deputies and admins (and teachers where the school asks);
-        # exporting a child's safeguarding file asks for the password (and code) again unless
-        # the session signed in within REAUTH_MINUTES.
-        "TWO_STEP_REQUIRED": True,
-        "REAUTH_MINUTES": 5,
-        # Picture sign-in devices stay enabled until the end of the current term (month-day).
-        "TERM_ENDS": ("12-20", "04-03", "07-23"),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": False,
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a school day from sign-in
-        # A pupil's session ends when the browser closes and after this long without a page;
-        # the page asks "are you still there?" two minutes before.
-        "PUPIL_IDLE_MINUTES": 20,
-        # The signed session cookie is only re-sent when it changes, not on every page.
-        "SESSION_REFRESH_EACH_REQUEST": False,
-        "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 64 * 1024,
-        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        **SIGN_IN_AND_SESSION,
         # Safeguarding alerts: email is off until SMTP_HOST is set (FLASK_SMTP_HOST=...).
         "SMTP_HOST": "",
         "SMTP_PORT": 25,

@@ -176,6 +176,14 @@ def read_csv(data: bytes, class_required: bool = True) -> Parsed:
         out.problems.append(Problem(f"The file has {len(records) - 1} rows; we take up to "
                                     f"{MAX_ROWS} at once."))
         return out
+    _read_rows(records, columns, out)
+    if not out.rows and not out.problems:
+        out.problems.append(Problem("The file has a header row but no pupils."))
+    return out
+
+
+def _read_rows(records: list[list[str]], columns: dict[str, int], out: Parsed) -> None:
+    """The pupils below the header, each once (a repeated pupil is a problem on its row)."""
     seen: dict[tuple[str, str, int], int] = {}
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
@@ -191,9 +199,6 @@ def read_csv(data: bytes, class_required: bool = True) -> Parsed:
             continue
         seen[key] = number
         out.rows.append(row)
-    if not out.rows and not out.problems:
-        out.problems.append(Problem("The file has a header row but no pupils."))
-    return out
 
 
 def _row(number: int, record: list[str], columns: dict[str, int],

@@ -138,6 +138,18 @@ def _answer_key(stored: dict[str, Any] | None) -> str:
     return ""
 
 
+def _add_quiz_tries(ev: Evidence, rows: Iterable[Any], with_answers: bool) -> None:
+    """First tries into ``ev.tries``, baseline answers (the first to each question) apart."""
+    for r in rows:
+        t = Try(f"q:{r.question_id}", r.correct, r.misconception, r.created_at,
+                _answer_key(r.answer) if with_answers else "")
+        target = ev.baseline if r.baseline else ev.tries
+        bucket = target.setdefault(r.pupil_id, {}).setdefault(r.lesson_slug, [])
+        if r.baseline and any(x.item == t.item for x in bucket):
+            continue  # a baseline counts its first answer to each question only
+        bucket.append(t)
+
+
 def load_evidence(pupil_ids: list[int], slugs: Iterable[str] | None = None,
                   with_answers: bool = False) -> Evidence:
     """Progress, first tries, baseline answers and overrides for these pupils (five queries,
@@ -160,14 +172,8 @@ def load_evidence(pupil_ids: list[int], slugs: Iterable[str] | None = None,
         cols.append(QuizAnswer.answer)
     query = select(*cols).where(QuizAnswer.pupil_id.in_(pupil_ids),
                                 or_(QuizAnswer.first_try, QuizAnswer.baseline))
-    for r in db.session.execute(narrow(query, QuizAnswer.lesson_slug).order_by(QuizAnswer.id)):
-        t = Try(f"q:{r.question_id}", r.correct, r.misconception, r.created_at,
-                _answer_key(r.answer) if with_answers else "")
-        target = ev.baseline if r.baseline else ev.tries
-        bucket = target.setdefault(r.pupil_id, {}).setdefault(r.lesson_slug, [])
-        if r.baseline and any(x.item == t.item for x in bucket):
-            continue  # a baseline counts its first answer to each question only
-        bucket.append(t)
+    _add_quiz_tries(ev, db.session.execute(
+        narrow(query, QuizAnswer.lesson_slug).order_by(QuizAnswer.id)), with_answers)
     choices = select(
                    ScenarioChoice.pupil_id, ScenarioChoice.lesson_slug, ScenarioChoice.step_id,
                    ScenarioChoice.safe, ScenarioChoice.misconception, ScenarioChoice.created_at,
