@@ -94,3 +94,22 @@ def sign_in(client, username: str, password: str | None = None, accept: bool = T
     return response
 
 
+
+
+H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
+
+
+def real_page(response, *texts: str, where: object = None) -> str:
+    """A page that is really there: 200 (not a redirect), a heading with words in it (not an
+    empty page or an error page without one), and each of ``texts``. Other downloads (CSV,
+    JSON) must not be empty. Returns the body."""
+    assert response.status_code == 200, (where, response.status_code, response.location)
+    body = response.get_data(as_text=True)
+    if response.mimetype == "text/html":
+        heading = H1_RE.search(body)
+        assert heading and re.sub(r"<[^>]+>", "", heading.group(1)).strip(), (where, "no h1")
+    else:
+        assert body.strip(), (where, f"empty {response.mimetype} response")
+    for text in texts:
+        assert text in body, (where, text)
+    return body

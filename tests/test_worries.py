@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.worries import service
 
-from .helpers import csrf_from, sign_in, submit
+from .helpers import csrf_from, real_page, sign_in, submit
 from .smtp import SMTPServer
 
 
@@ -221,7 +221,7 @@ def test_unread_worry_triggers_a_reminder(make_app, smtp):
     sign_in(lead, "dsl")
     with app.app_context():
         wid = db.session.scalar(select(Worry.id))
-    assert lead.get(f"/safeguarding/worries/{wid}").status_code == 200
+    real_page(lead.get(f"/safeguarding/worries/{wid}"))
     with app.app_context():
         assert service.enqueue_reminders(now=utcnow() + timedelta(hours=5)) == 0
     out = app.test_cli_runner().invoke(args=["worry-reminders"]).output
