@@ -5,8 +5,9 @@ They add and flush; the view commits once (docs/architecture.md, the transaction
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import following
@@ -25,9 +26,19 @@ class LessonCard:
     current: str | None
 
 
+@cache
+def _progress_query() -> Select[LessonProgress]:
+    """Built once: every lesson page reads the pupil's row for that lesson. Kept because it
+    measures faster: 81-88 us a read against 142-161 us for a select() built each time
+    (``python -m bench.statements``, 2026-12-02), about 3 % of a lesson page's server time."""
+    return select(LessonProgress).where(LessonProgress.pupil_id == bindparam("pupil_id"),
+                                        LessonProgress.lesson_slug == bindparam("slug"))
+
+
 def progress_for(pupil: Pupil, lesson: Lesson) -> LessonProgress | None:
-    return db.session.scalar(select(LessonProgress).where(
-        LessonProgress.pupil_id == pupil.id, LessonProgress.lesson_slug == lesson.slug))
+    row: LessonProgress | None = db.session.scalar(
+        _progress_query(), {"pupil_id": pupil.id, "slug": lesson.slug})
+    return row
 
 
 def percent(lesson: Lesson, row: LessonProgress | None) -> int:
