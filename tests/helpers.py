@@ -113,3 +113,31 @@ def real_page(response, *texts: str, where: object = None) -> str:
     for text in texts:
         assert text in body, (where, text)
     return body
+
+
+HOMES = {"pupil": "/learn/", "parent": "/family/"}  # everyone else: /staff/
+
+
+def home_of(username: str, two_step: bool = False) -> str:
+    """Where a demo account lands after its password (``two_step``: the code comes next)."""
+    if two_step and username in ("admin", "dsl"):
+        return "/login/two-step"
+    return HOMES.get(username, "/staff/")
+
+
+def redirected(response, to: str) -> str:
+    """A redirect (302) to the path ``to``, not to the sign-in page or anywhere else: ``<id>``
+    stands for a number and ``<any>`` for one part of a path; a ``?`` in ``to`` compares the
+    query too, and a ``#`` the fragment. Returns the location."""
+    from urllib.parse import urlsplit
+
+    assert response.status_code == 302, response.status_code
+    location = response.location
+    parts = urlsplit(location)
+    where = parts.path + (f"?{parts.query}" if "?" in to and parts.query else "") \
+        + (f"#{parts.fragment}" if "#" in to and parts.fragment else "")
+    tokens = {"<id>": r"\d+", "<any>": r"[^/]+"}
+    pattern = "".join(tokens.get(bit) or re.escape(bit)
+                      for bit in re.split(r"(<id>|<any>)", to))
+    assert re.fullmatch(pattern, where), (location, to)
+    return location
