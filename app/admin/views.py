@@ -497,7 +497,7 @@ def families() -> ResponseReturnValue:
     school_class = _class_or_404(class_id) if class_id else None
     return render_template("admin/families.html",
                            rows=links.family_rows(current_user.school_id, class_id),
-                           classes=classes.all_classes(current_user.school_id),
+                           classes=visible_classes(current_user),
                            school_class=school_class, button=EmptyForm())
 
 
