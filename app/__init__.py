@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import functools
 import sys
+from typing import Any
 
 from flask import Flask, request
 
 from .config import configure
 from .content import ContentError, load_catalogue
+from .content.model import Catalogue
 from .db import db
 from .extensions import csrf, login_manager
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         static_folder="../static",
@@ -62,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _load_content(app: Flask):
+def _load_content(app: Flask) -> Catalogue:
     """Load and validate the course; refuse to start, saying why, when any file is wrong."""
     try:
         return load_catalogue(app.config["CONTENT_DIR"], app.config.get("LESSON_IMAGE_DIR"))

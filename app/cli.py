@@ -109,7 +109,7 @@ def send_outbox_command(watch: bool, poll: float | None) -> None:
     """
     from .worries.mail import deliver_outbox, smtp_configured
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not smtp_configured(app):
         click.echo("SMTP is not configured (set FLASK_SMTP_HOST); nothing sent.")
         return
@@ -130,7 +130,7 @@ def _watch(app: Flask, poll: float | None) -> None:
     setup_logging(app)
     stop = threading.Event()
 
-    def _stop(signum, frame):  # finish the message in hand, then leave
+    def _stop(signum: int, frame: object) -> None:  # finish the message in hand, then leave
         stop.set()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -149,7 +149,8 @@ def worry_reminders_command() -> None:
     from .worries.mail import deliver_outbox, queue_reminders
 
     queued = queue_reminders()
-    sent, failed = deliver_outbox(current_app._get_current_object())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sent, failed = deliver_outbox(app)
     click.echo(f"Queued {queued} reminder(s); sent {sent}, failed {failed}.")
 
 

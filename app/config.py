@@ -5,47 +5,54 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def defaults(app: Flask) -> dict:
+# Sign-in, sessions and request limits: the same for every app.
+SIGN_IN_AND_SESSION: dict[str, Any] = {
+    # Sign-in (docs/security.md): this many failures within LOCKOUT_MINUTES pause the
+    # account for unknown clients (or one known device) for LOCKOUT_MINUTES; its own
+    # known devices carry on. One client (address) failing CLIENT_THRESHOLD times within
+    # CLIENT_MINUTES is paused that long. On a picture device, a pupil's failures pause
+    # that pupil on that device only, for PICTURE_PAUSE_MINUTES.
+    "LOCKOUT_THRESHOLD": 5,
+    "LOCKOUT_MINUTES": 15,
+    "CLIENT_THRESHOLD": 30,
+    "CLIENT_MINUTES": 15,
+    "PICTURE_PAUSE_MINUTES": 2,
+    "KNOWN_DEVICE_DAYS": 400,
+    # Two-step sign-in for leads, deputies and admins (and teachers where the school asks);
+    # exporting a child's safeguarding file asks for the password (and code) again unless
+    # the session signed in within REAUTH_MINUTES.
+    "TWO_STEP_REQUIRED": True,
+    "REAUTH_MINUTES": 5,
+    # Picture sign-in devices stay enabled until the end of the current term (month-day).
+    "TERM_ENDS": ("12-20", "04-03", "07-23"),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a school day from sign-in
+    # A pupil's session ends when the browser closes and after this long without a page;
+    # the page asks "are you still there?" two minutes before.
+    "PUPIL_IDLE_MINUTES": 20,
+    # The signed session cookie is only re-sent when it changes, not on every page.
+    "SESSION_REFRESH_EACH_REQUEST": False,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+}
+
+
+def defaults(app: Flask) -> dict[str, Any]:
     return {
         "DATABASE_URL": f"sqlite:///{Path(app.instance_path) / 'platform.db'}",
         "CONTENT_DIR": str(REPO_ROOT),
         "SCHOOL_TIMEZONE": "Europe/London",
-        # Sign-in (docs/security.md): this many failures within LOCKOUT_MINUTES pause the
-        # account for unknown clients (or one known device) for LOCKOUT_MINUTES; its own
-        # known devices carry on. One client (address) failing CLIENT_THRESHOLD times within
-        # CLIENT_MINUTES is paused that long. On a picture device, a pupil's failures pause
-        # that pupil on that device only, for PICTURE_PAUSE_MINUTES.
-        "LOCKOUT_THRESHOLD": 5,
-        "LOCKOUT_MINUTES": 15,
-        "CLIENT_THRESHOLD": 30,
-        "CLIENT_MINUTES": 15,
-        "PICTURE_PAUSE_MINUTES": 2,
-        "KNOWN_DEVICE_DAYS": 400,
-        # Two-step sign-in for leads, deputies and admins (and teachers where the school asks);
-        # exporting a child's safeguarding file asks for the password (and code) again unless
-        # the session signed in within REAUTH_MINUTES.
-        "TWO_STEP_REQUIRED": True,
-        "REAUTH_MINUTES": 5,
-        # Picture sign-in devices stay enabled until the end of the current term (month-day).
-        "TERM_ENDS": ("12-20", "04-03", "07-23"),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": False,
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a school day from sign-in
-        # A pupil's session ends when the browser closes and after this long without a page;
-        # the page asks "are you still there?" two minutes before.
-        "PUPIL_IDLE_MINUTES": 20,
-        # The signed session cookie is only re-sent when it changes, not on every page.
-        "SESSION_REFRESH_EACH_REQUEST": False,
-        "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 64 * 1024,
-        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        **SIGN_IN_AND_SESSION,
         # Safeguarding alerts: email is off until SMTP_HOST is set (FLASK_SMTP_HOST=...).
         "SMTP_HOST": "",
         "SMTP_PORT": 25,
@@ -73,7 +80,7 @@ def defaults(app: Flask) -> dict:
     }
 
 
-def configure(app: Flask, test_config: dict | None) -> None:
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill app.config: defaults, then FLASK_* and DATABASE_URL from the environment, then tests."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(defaults(app))

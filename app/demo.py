@@ -36,7 +36,7 @@ PARENT = ("parent", "demo-parent-pass", "Jo P (Alex's parent)")
 class DemoSummary:
     created: int = 0
 
-    def add(self, obj) -> None:
+    def add(self, obj: object) -> None:
         db.session.add(obj)
         db.session.flush()
         self.created += 1
@@ -58,26 +58,8 @@ def seed_demo() -> DemoSummary:
         school = School(name=SCHOOL[0], slug=SCHOOL[1])
         summary.add(school)
 
-    classes: dict[str, SchoolClass] = {}
-    for name, year in CLASSES:
-        c = db.session.scalar(select(SchoolClass).where(SchoolClass.school_id == school.id,
-                                                        SchoolClass.name == name))
-        if c is None:
-            c = SchoolClass(school_id=school.id, name=name, year_group=year)
-            summary.add(c)
-        classes[name] = c
-
-    for username, password, display, roles, taught, email in STAFF:
-        user = _account(summary, school, "staff", username, password, display)
-        if email and user.email != email:
-            user.email = email
-        if username in DEMO_TOTP_SECRETS and user.totp_secret is None:
-            user.totp_secret = DEMO_TOTP_SECRETS[username]
-        for role in roles:
-            if role not in user.role_names:
-                summary.add(StaffRole(user_id=user.id, role=role))
-        if taught and db.session.get(ClassTeacher, (classes[taught].id, user.id)) is None:
-            summary.add(ClassTeacher(class_id=classes[taught].id, user_id=user.id))
+    classes = _seed_classes(summary, school)
+    _seed_staff(summary, school, classes)
 
     for class_name, names in PUPILS.items():
         c = classes[class_name]
@@ -93,6 +75,32 @@ def seed_demo() -> DemoSummary:
     __import__("app.demo_progress", fromlist=["seed_progress"]).seed_progress(summary)
     db.session.commit()
     return summary
+
+
+def _seed_classes(summary: DemoSummary, school: School) -> dict[str, SchoolClass]:
+    classes: dict[str, SchoolClass] = {}
+    for name, year in CLASSES:
+        c = db.session.scalar(select(SchoolClass).where(SchoolClass.school_id == school.id,
+                                                        SchoolClass.name == name))
+        if c is None:
+            c = SchoolClass(school_id=school.id, name=name, year_group=year)
+            summary.add(c)
+        classes[name] = c
+    return classes
+
+
+def _seed_staff(summary: DemoSummary, school: School, classes: dict[str, SchoolClass]) -> None:
+    for username, password, display, roles, taught, email in STAFF:
+        user = _account(summary, school, "staff", username, password, display)
+        if email and user.email != email:
+            user.email = email
+        if username in DEMO_TOTP_SECRETS and user.totp_secret is None:
+            user.totp_secret = DEMO_TOTP_SECRETS[username]
+        for role in roles:
+            if role not in user.role_names:
+                summary.add(StaffRole(user_id=user.id, role=role))
+        if taught and db.session.get(ClassTeacher, (classes[taught].id, user.id)) is None:
+            summary.add(ClassTeacher(class_id=classes[taught].id, user_id=user.id))
 
 
 def _account(summary: DemoSummary, school: School, kind: str, username: str | None,

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from .content.model import Lesson, Question
 from .db import db, utcnow
+from .extensions import catalogue as current_catalogue
 from .learn.quiz import mark
+
+if TYPE_CHECKING:
+    from .demo import DemoSummary
 from .models import (
     Assignment,
     LessonProgress,
@@ -39,11 +43,12 @@ LESSONS_TAUGHT = {"ks1": 4, "ks2": 5}
 DEMO_NOTE = "We will talk about this together on Friday."
 
 
-def _rng(*parts) -> random.Random:
+def _rng(*parts: object) -> random.Random:
     return random.Random(hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest())
 
 
-def _form(question: Question, correct: bool, lean: str | None, rng: random.Random) -> dict:
+def _form(question: Question, correct: bool, lean: str | None,
+          rng: random.Random) -> dict[str, str]:
     """Form fields for a right or a wrong answer (wrong ones lean to one misconception)."""
     if question.type == "choice":
         if correct:
@@ -69,10 +74,10 @@ def _lean(lesson: Lesson) -> str | None:
     return lesson.misconceptions[0][0] if lesson.misconceptions else None
 
 
-def _do_lesson(pupil: Pupil, lesson: Lesson, ability: float, when, finish: bool,
+def _do_lesson(pupil: Pupil, lesson: Lesson, ability: float, when: datetime, finish: bool,
                rng: random.Random) -> None:
     lean = _lean(lesson)
-    rows: list = []
+    rows: list[object] = []
     t = when
     steps_done = lesson.steps if finish else lesson.steps[: max(1, len(lesson.steps) // 2 + 1)]
     for step in steps_done:
@@ -113,7 +118,8 @@ def _do_lesson(pupil: Pupil, lesson: Lesson, ability: float, when, finish: bool,
     db.session.add_all(rows)
 
 
-def _baseline(pupil: Pupil, lesson: Lesson, ability: float, when, rng) -> None:
+def _baseline(pupil: Pupil, lesson: Lesson, ability: float, when: datetime,
+              rng: random.Random) -> None:
     for question in lesson.quiz.questions:
         marked = mark(question, _form(question, rng.random() < ability * .6, _lean(lesson), rng))
         db.session.add(QuizAnswer(
@@ -123,11 +129,11 @@ def _baseline(pupil: Pupil, lesson: Lesson, ability: float, when, rng) -> None:
             baseline=True, created_at=when))
 
 
-def seed_progress(summary=None) -> int:
+def seed_progress(summary: DemoSummary | None = None) -> int:
     """Give the demo classes their learning and set work; returns the rows added."""
     from .demo import PUPILS, SCHOOL, STAFF
 
-    catalogue = current_app.extensions["catalogue"]
+    catalogue = current_catalogue()
     now = utcnow()
     added = 0
     teachers = {taught: username for username, _, _, _, taught, _ in STAFF if taught}
@@ -150,66 +156,84 @@ def seed_progress(summary=None) -> int:
         pupils = list(db.session.scalars(select(Pupil).where(
             Pupil.class_id == school_class.id).order_by(Pupil.id)))
         working = [p for p in pupils if (p.first_name, p.surname_initial) not in FRESH]
-        for n, pupil in enumerate(working):
-            if db.session.scalar(select(func.count(LessonProgress.id)).where(
-                    LessonProgress.pupil_id == pupil.id)):
-                continue
-            rng = _rng(class_name, pupil.first_name, pupil.surname_initial)
-            ability = [0.92, 0.55, 0.8, 0.35, 0.7, 0.85, 0.6][n % 7]
-            for i, lesson in enumerate(taught):
-                when = now - timedelta(days=7 * (len(taught) - i) + 3, hours=n)
-                last = i == len(taught) - 1
-                if last and n == 3:
-                    _do_lesson(pupil, lesson, ability, when - timedelta(days=10), False, rng)
-                elif last and n == 5:
-                    continue  # not started the latest lesson yet
-                else:
-                    _do_lesson(pupil, lesson, ability, when, True, rng)
-                added += 1
-            if n < 4:
-                _baseline(pupil, nxt, ability, now - timedelta(days=2), rng)
-                added += 1
+        added += _seed_learning(class_name, working, taught, nxt, now)
         db.session.flush()
-        lean = _lean(taught[-1])
-        holders = [pid for (pid,) in db.session.execute(
-            select(QuizAnswer.pupil_id).where(
-                QuizAnswer.pupil_id.in_([p.id for p in working]),
-                QuizAnswer.lesson_slug == taught[-1].slug, QuizAnswer.first_try,
-                QuizAnswer.misconception == lean).distinct())] if lean else []
-        today = now.date()
-        db.session.add(Assignment(
-            school_id=school_class.school_id, class_id=school_class.id,
-            lesson_slug=taught[-1].slug, kind="lesson", target="class",
-            starts_on=today - timedelta(days=10), due_on=today - timedelta(days=3),
-            note="Finish this before our class discussion.", set_by_id=teacher.id,
-            created_at=now - timedelta(days=10)))
-        db.session.add(Assignment(
-            school_id=school_class.school_id, class_id=school_class.id, lesson_slug=nxt.slug,
-            kind="baseline", target="class", starts_on=today - timedelta(days=3),
-            due_on=today + timedelta(days=2), note="A quick check before we start the lesson.",
-            set_by_id=teacher.id, created_at=now - timedelta(days=3)))
-        added += 2
-        if holders:
-            group = PupilGroup(school_id=school_class.school_id, class_id=school_class.id,
-                               name=f"Revisit: {taught[-1].title}"[:60],
-                               created_by_id=teacher.id)
-            db.session.add(group)
-            db.session.flush()
-            db.session.add_all(PupilGroupMember(group_id=group.id, pupil_id=pid)
-                               for pid in holders)
-            db.session.add(Assignment(
-                school_id=school_class.school_id, class_id=school_class.id,
-                lesson_slug=taught[-1].slug, kind="lesson", target="group", group_id=group.id,
-                due_on=today + timedelta(days=7), note=DEMO_NOTE, set_by_id=teacher.id,
-                created_at=now - timedelta(days=1)))
-            added += 2
-        if working and taught[0].i_can:
-            db.session.add(LevelOverride(
-                school_id=school_class.school_id, pupil_id=working[1 % len(working)].id,
-                lesson_slug=taught[0].slug, statement_id=taught[0].i_can[0].id,
-                level="secure", note="Explained it clearly to the class in our discussion.",
-                set_by_id=teacher.id, created_at=now - timedelta(days=5)))
-            added += 1
+        added += _seed_class_work(school_class, teacher, working, taught, nxt, now)
     if summary is not None:
         summary.created += added
     return added
+
+
+def _seed_learning(class_name: str, working: list[Pupil], taught: list[Lesson], nxt: Lesson,
+                   now: datetime) -> int:
+    """Lessons done (one left half-way, one not started) and a baseline for some pupils."""
+    added = 0
+    for n, pupil in enumerate(working):
+        if db.session.scalar(select(func.count(LessonProgress.id)).where(
+                LessonProgress.pupil_id == pupil.id)):
+            continue
+        rng = _rng(class_name, pupil.first_name, pupil.surname_initial)
+        ability = [0.92, 0.55, 0.8, 0.35, 0.7, 0.85, 0.6][n % 7]
+        for i, lesson in enumerate(taught):
+            when = now - timedelta(days=7 * (len(taught) - i) + 3, hours=n)
+            last = i == len(taught) - 1
+            if last and n == 3:
+                _do_lesson(pupil, lesson, ability, when - timedelta(days=10), False, rng)
+            elif last and n == 5:
+                continue  # not started the latest lesson yet
+            else:
+                _do_lesson(pupil, lesson, ability, when, True, rng)
+            added += 1
+        if n < 4:
+            _baseline(pupil, nxt, ability, now - timedelta(days=2), rng)
+            added += 1
+    return added
+
+
+def _seed_class_work(school_class: SchoolClass, teacher: User, working: list[Pupil],
+                     taught: list[Lesson], nxt: Lesson, now: datetime) -> int:
+    """Set work (a lesson, a baseline, a revisit group) and one teacher judgement."""
+    lean = _lean(taught[-1])
+    holders = [pid for (pid,) in db.session.execute(
+        select(QuizAnswer.pupil_id).where(
+            QuizAnswer.pupil_id.in_([p.id for p in working]),
+            QuizAnswer.lesson_slug == taught[-1].slug, QuizAnswer.first_try,
+            QuizAnswer.misconception == lean).distinct())] if lean else []
+    today = now.date()
+    db.session.add(Assignment(
+        school_id=school_class.school_id, class_id=school_class.id,
+        lesson_slug=taught[-1].slug, kind="lesson", target="class",
+        starts_on=today - timedelta(days=10), due_on=today - timedelta(days=3),
+        note="Finish this before our class discussion.", set_by_id=teacher.id,
+        created_at=now - timedelta(days=10)))
+    db.session.add(Assignment(
+        school_id=school_class.school_id, class_id=school_class.id, lesson_slug=nxt.slug,
+        kind="baseline", target="class", starts_on=today - timedelta(days=3),
+        due_on=today + timedelta(days=2), note="A quick check before we start the lesson.",
+        set_by_id=teacher.id, created_at=now - timedelta(days=3)))
+    added = 2
+    if holders:
+        added += _seed_revisit_group(school_class, teacher, holders, taught[-1], now)
+    if working and taught[0].i_can:
+        db.session.add(LevelOverride(
+            school_id=school_class.school_id, pupil_id=working[1 % len(working)].id,
+            lesson_slug=taught[0].slug, statement_id=taught[0].i_can[0].id,
+            level="secure", note="Explained it clearly to the class in our discussion.",
+            set_by_id=teacher.id, created_at=now - timedelta(days=5)))
+        added += 1
+    return added
+
+
+def _seed_revisit_group(school_class: SchoolClass, teacher: User, holders: list[int],
+                        lesson: Lesson, now: datetime) -> int:
+    group = PupilGroup(school_id=school_class.school_id, class_id=school_class.id,
+                       name=f"Revisit: {lesson.title}"[:60], created_by_id=teacher.id)
+    db.session.add(group)
+    db.session.flush()
+    db.session.add_all(PupilGroupMember(group_id=group.id, pupil_id=pid) for pid in holders)
+    db.session.add(Assignment(
+        school_id=school_class.school_id, class_id=school_class.id,
+        lesson_slug=lesson.slug, kind="lesson", target="group", group_id=group.id,
+        due_on=now.date() + timedelta(days=7), note=DEMO_NOTE, set_by_id=teacher.id,
+        created_at=now - timedelta(days=1)))
+    return 2

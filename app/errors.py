@@ -1,43 +1,48 @@
 """Friendly error pages; never a stack trace to a user."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
 
 def register(app: Flask) -> None:
-    def page(code: int, title: str, message: str):
+    def page(code: int, title: str, message: str) -> tuple[str, int]:
         return render_template("errors/error.html", code=code, title=title,
                                message=message), code
 
     @app.errorhandler(400)
-    def bad_request(e):
+    def bad_request(e: Exception) -> ResponseReturnValue:
         return page(400, "Something was not quite right",
                     "That request did not make sense to us. Please go back and try again.")
 
     @app.errorhandler(CSRFError)
-    def csrf_error(e):
+    def csrf_error(e: Exception) -> ResponseReturnValue:
         return page(400, "Please try that again",
                     "The page was open for a long time, so we could not accept the form. "
                     "Go back, reload the page and try once more.")
 
     @app.errorhandler(403)
-    def forbidden(e):
+    def forbidden(e: Exception) -> ResponseReturnValue:
         return page(403, "This page is not for you",
                     "Your account cannot open this page. If you think it should, ask a "
                     "member of staff.")
 
     @app.errorhandler(404)
-    def not_found(e):
+    def not_found(e: Exception) -> ResponseReturnValue:
         return page(404, "We can't find that page",
                     "The page may have moved, or it may be for a different class.")
 
     @app.errorhandler(405)
-    def not_allowed(e):
+    def not_allowed(e: Exception) -> ResponseReturnValue:
         return page(405, "That did not work", "Please use the buttons on the page.")
 
     @app.errorhandler(413)
-    def too_large(e):
+    def too_large(e: Exception) -> ResponseReturnValue:
         if request.endpoint == "admin.import_upload":
             from .admin.importer import TOO_LARGE
 
@@ -45,7 +50,7 @@ def register(app: Flask) -> None:
         return page(413, "That was too much", "What you sent was too long. Please shorten it.")
 
     @app.errorhandler(OperationalError)
-    def database_unavailable(e):
+    def database_unavailable(e: Exception) -> ResponseReturnValue:
         """The database is down or unreachable: a calm page, a retry hint, never a 500."""
         from .db import db
 
@@ -62,7 +67,7 @@ def register(app: Flask) -> None:
     register_untrusted_host(app)
 
     @app.errorhandler(500)
-    def server_error(e):
+    def server_error(e: Exception) -> ResponseReturnValue:
         _rollback()  # the error page must not reuse a failed transaction (PostgreSQL)
         return page(500, "Sorry, something went wrong",
                     "It was our mistake, not yours. Please try again, or tell a grown-up.")
@@ -77,15 +82,17 @@ def _rollback() -> None:
         pass
 
 
-def register_database_errors(app: Flask, page) -> None:
+def register_database_errors(app: Flask, page: Callable[[int, str, str], tuple[str, int]]
+                             ) -> None:
     """A value the database cannot hold (a number out of range, a malformed one) is a bad
     request, answered with our own page after the failed transaction is rolled back."""
     from sqlalchemy.exc import DataError
 
     @app.errorhandler(DataError)
-    def data_error(e):
+    def data_error(e: Exception) -> ResponseReturnValue:
         _rollback()
-        app.logger.warning("refused a value the database cannot hold (%s)", type(e.orig))
+        app.logger.warning("refused a value the database cannot hold (%s)",
+                           type(getattr(e, "orig", e)))
         return page(400, "Something was not quite right",
                     "That request did not make sense to us. Please go back and try again.")
 
@@ -96,5 +103,5 @@ def register_untrusted_host(app: Flask) -> None:
     from werkzeug.exceptions import SecurityError
 
     @app.errorhandler(SecurityError)
-    def untrusted_host(e):
+    def untrusted_host(e: Exception) -> ResponseReturnValue:
         return render_template("errors/host.html"), 400

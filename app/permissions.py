@@ -1,18 +1,40 @@
-"""Who may see what, declared in one place. Views call these; tests walk every route."""
+"""Who may see what, declared in one place. Views call these; tests walk every route.
+
+Each kind of object has a pair, next to each other (Kolibri's pattern): ``may_*(user, obj)``
+answers "may this user open this one object", and a query helper lists the objects of that
+kind the user may see, for the list pages. ``*_or_404`` turns a refusal into "not found":
+a URL to another school's or another class's object looks like one that does not exist.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, false, select
 
 from .db import db
-from .models import LEAD_ROLES, ClassTeacher, ParentLink, Pupil, SchoolClass, User
+from .models import (
+    LEAD_ROLES,
+    Assignment,
+    ClassTeacher,
+    ImportBatch,
+    ParentLink,
+    Pupil,
+    PupilGroup,
+    SchoolClass,
+    User,
+    Worry,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Which areas each kind of account may open (the table in DESIGN.md section 4).
-AREA_RULES = {
+AREA_RULES: dict[str, Callable[[User], bool]] = {
     "learn": lambda u: u.kind == "pupil",
     "family": lambda u: u.kind == "parent",
     "staff": lambda u: u.kind == "staff",
@@ -29,13 +51,13 @@ def may(user: User, area: str) -> bool:
     return bool(user.is_authenticated and AREA_RULES[area](user))
 
 
-def require(area: str):
+def require(area: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorator: signed in, and allowed into ``area``; otherwise 403."""
 
-    def decorator(view):
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
         @login_required
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not may(current_user, area):
                 abort(403)
             return view(*args, **kwargs)
@@ -43,6 +65,22 @@ def require(area: str):
         return wrapped
 
     return decorator
+
+
+# --- classes ---
+
+
+def may_manage_class(user: User, school_class: SchoolClass | None) -> bool:
+    """Admins manage every class of their school; teachers their own, not archived."""
+    if school_class is None or user.kind != "staff":
+        return False
+    if school_class.school_id != user.school_id:
+        return False
+    if user.has_role("school_admin"):
+        return True
+    if not user.has_role("teacher") or school_class.archived_at is not None:
+        return False
+    return db.session.get(ClassTeacher, (school_class.id, user.id)) is not None
 
 
 def visible_classes(user: User) -> list[SchoolClass]:
@@ -58,24 +96,15 @@ def visible_classes(user: User) -> list[SchoolClass]:
     return list(db.session.scalars(query.order_by(SchoolClass.year_group, SchoolClass.name)))
 
 
-def may_manage_class(user: User, school_class: SchoolClass | None) -> bool:
-    if school_class is None or user.kind != "staff":
-        return False
-    if school_class.school_id != user.school_id:
-        return False
-    if user.has_role("school_admin"):
-        return True
-    if not user.has_role("teacher") or school_class.archived_at is not None:
-        return False
-    return db.session.get(ClassTeacher, (school_class.id, user.id)) is not None
-
-
 def managed_class_or_404(user: User, class_id: int) -> SchoolClass:
     """The class behind a URL, if this member of staff manages it; otherwise "not found"."""
     school_class = db.session.get(SchoolClass, class_id)
-    if not may_manage_class(user, school_class):
+    if school_class is None or not may_manage_class(user, school_class):
         abort(404)
     return school_class
+
+
+# --- pupils ---
 
 
 def may_manage_pupil(user: User, pupil: Pupil | None) -> bool:
@@ -84,20 +113,34 @@ def may_manage_pupil(user: User, pupil: Pupil | None) -> bool:
             and may_manage_class(user, pupil.school_class))
 
 
-def may_read_worry(user: User, worry) -> bool:
-    return (worry is not None and user.has_role(*LEAD_ROLES)
-            and worry.school_id == user.school_id)
+def class_roll(school_class: SchoolClass) -> list[Pupil]:
+    """The pupils still at the school in one class, by name: for a class already allowed."""
+    return list(db.session.scalars(
+        select(Pupil).where(Pupil.class_id == school_class.id, Pupil.status == "active",
+                            Pupil.school_id == school_class.school_id)
+        .order_by(Pupil.first_name, Pupil.surname_initial, Pupil.id)))
 
 
-def may_view_pupil(user: User, pupil: Pupil | None) -> bool:
-    """A pupil sees themself; staff see pupils in classes they manage; parents later, own."""
-    if pupil is None or pupil.school_id != user.school_id:
-        return False
-    if user.kind == "pupil":
-        return user.pupil is not None and user.pupil.id == pupil.id
-    if user.kind == "staff":
-        return may_manage_class(user, pupil.school_class)
-    return False
+def visible_pupils(user: User, school_class: SchoolClass) -> list[Pupil]:
+    """The pupils of one class this user may see (none for a class they do not manage)."""
+    return class_roll(school_class) if may_manage_class(user, school_class) else []
+
+
+def managed_pupil_or_404(user: User, pupil_id: int) -> Pupil:
+    """A pupil still at the school whom this member of staff manages; otherwise "not found"."""
+    pupil = db.session.get(Pupil, pupil_id)
+    if pupil is None or not may_manage_pupil(user, pupil) or pupil.status != "active":
+        abort(404)
+    return pupil
+
+
+def class_pupil(school_class: SchoolClass, pupil_id: int) -> Pupil | None:
+    """A pupil of this class (still at the school), or None: the check behind pupil URLs."""
+    pupil = db.session.get(Pupil, pupil_id)
+    if pupil is None or pupil.class_id != school_class.id or pupil.status != "active" \
+            or pupil.school_id != school_class.school_id:
+        return None
+    return pupil
 
 
 def own_children(user: User) -> list[Pupil]:
@@ -111,13 +154,51 @@ def own_children(user: User) -> list[Pupil]:
         .order_by(Pupil.first_name, Pupil.surname_initial)))
 
 
+# --- staff accounts, family links and imports (the admin area) ---
+
+
+def may_manage_staff(user: User, person: User | None) -> bool:
+    """School admins manage the staff accounts of their own school."""
+    return (person is not None and person.kind == "staff" and user.has_role("school_admin")
+            and person.school_id == user.school_id)
+
+
+def visible_staff(user: User) -> list[User]:
+    """The staff accounts an admin manages: every one of the school, active ones first."""
+    if not user.has_role("school_admin"):
+        return []
+    return list(db.session.scalars(
+        select(User).where(User.school_id == user.school_id, User.kind == "staff")
+        .order_by(User.enabled.desc(), User.display_name)))
+
+
+def managed_staff_or_404(user: User, person_id: int) -> User:
+    person = db.session.get(User, person_id)
+    if person is None or not may_manage_staff(user, person):
+        abort(404)
+    return person
+
+
+def may_manage_link(user: User, link: ParentLink | None) -> bool:
+    """A family link (carer to child) is managed by the admins of the child's school."""
+    return (link is not None and user.has_role("school_admin")
+            and link.school_id == user.school_id)
+
+
+def may_use_import(user: User, batch: ImportBatch | None) -> bool:
+    """An uploaded class list is previewed and confirmed only by the person who uploaded it."""
+    return (batch is not None and batch.school_id == user.school_id
+            and batch.created_by_id == user.id)
+
+
 # --- set work and assessment ---
 # Who may set work, release lessons, judge "I can" statements and read the reports. A
 # teacher manages their own classes; a school admin every class of the school. Coverage
 # across the school (no pupil names) is for every teacher and admin of the school.
 
 
-def may_manage_work(user: User, assignment, school_class: SchoolClass | None) -> bool:
+def may_manage_work(user: User, assignment: Assignment | PupilGroup | None,
+                    school_class: SchoolClass | None) -> bool:
     """A piece of set work (or a group) belongs to a class the user manages, in their school."""
     return (assignment is not None and school_class is not None
             and assignment.class_id == school_class.id
@@ -125,13 +206,21 @@ def may_manage_work(user: User, assignment, school_class: SchoolClass | None) ->
             and may_manage_class(user, school_class))
 
 
-def class_pupil(school_class: SchoolClass, pupil_id: int) -> Pupil | None:
-    """A pupil of this class (still at the school), or None: the check behind pupil URLs."""
-    pupil = db.session.get(Pupil, pupil_id)
-    if pupil is None or pupil.class_id != school_class.id or pupil.status != "active" \
-            or pupil.school_id != school_class.school_id:
-        return None
-    return pupil
+def managed_work_or_404(user: User, school_class: SchoolClass, assignment_id: int
+                        ) -> Assignment:
+    """The set work behind a URL, if it is of this class and the user manages the class."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not may_manage_work(user, assignment, school_class):
+        abort(404)
+    return assignment
+
+
+def managed_group_or_404(user: User, school_class: SchoolClass, group_id: int) -> PupilGroup:
+    """A group of pupils behind a URL, if it is of this class and the user manages the class."""
+    group = db.session.get(PupilGroup, group_id)
+    if group is None or not may_manage_work(user, group, school_class):
+        abort(404)
+    return group
 
 
 def may_see_coverage(user: User) -> bool:
@@ -146,3 +235,17 @@ def coverage_classes(user: User) -> list[SchoolClass]:
     return list(db.session.scalars(select(SchoolClass).where(
         SchoolClass.school_id == user.school_id, SchoolClass.archived_at.is_(None))
         .order_by(SchoolClass.year_group, SchoolClass.name)))
+
+
+# --- worries (the views are the safeguarding desk's) ---
+
+
+def may_read_worry(user: User, worry: Any) -> bool:
+    return (worry is not None and user.has_role(*LEAD_ROLES)
+            and worry.school_id == user.school_id)
+
+
+def readable_worries(user: User) -> Select[Worry]:
+    """Worries a lead may read, as a statement the inbox filters, orders and pages."""
+    query = select(Worry).where(Worry.school_id == user.school_id)
+    return query if user.has_role(*LEAD_ROLES) else query.where(false())

@@ -7,11 +7,12 @@ believed for configured names; proxy headers only when we are told a proxy is in
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -28,7 +29,7 @@ class BoundedId(IntegerConverter):
 
     regex = r"[0-9]{1,10}"
 
-    def __init__(self, map, *args, **kwargs):
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
@@ -69,11 +70,11 @@ def safe_local_path(target: str | None, longest: int = 500) -> str | None:
 def register(app: Flask) -> None:
     proxies = int(app.config.get("PROXY_FIX_PROXIES") or 0)
     if proxies:  # only when deployed behind that many reverse proxies (docs/deployment.md)
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
-                                x_host=proxies, x_port=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
 
     @app.before_request
-    def _refuse_malformed():
+    def _refuse_malformed() -> None:
         """No form takes files (no pictures in worries): a multipart post to a form is
         refused with our own page, except where an upload is declared. A NUL character
         has no place in any field or parameter (PostgreSQL cannot store one)."""
@@ -86,7 +87,7 @@ def register(app: Flask) -> None:
                     abort(400)
 
     @app.after_request
-    def _headers(response):
+    def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

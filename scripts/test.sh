@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: lint, content check, every test on SQLite (browser
+# Set up and run the whole test suite: lint, types, content check, every test on SQLite (browser
 # tests in Debian's chromium included), then the database tests again on a real PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,8 @@ fi
 
 scripts/setup.sh test
 export FLASK_APP=app
-.venv/bin/ruff check app tests bench
+.venv/bin/ruff check app tests bench  # with the complexity rule (C901, at most 10)
+.venv/bin/mypy  # strict on app/ (pyproject.toml [tool.mypy])
 .venv/bin/flask check-content
 
 echo "== Tests on SQLite (with real-browser tests) =="

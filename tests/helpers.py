@@ -94,3 +94,50 @@ def sign_in(client, username: str, password: str | None = None, accept: bool = T
     return response
 
 
+
+
+H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
+
+
+def real_page(response, *texts: str, where: object = None) -> str:
+    """A page that is really there: 200 (not a redirect), a heading with words in it (not an
+    empty page or an error page without one), and each of ``texts``. Other downloads (CSV,
+    JSON) must not be empty. Returns the body."""
+    assert response.status_code == 200, (where, response.status_code, response.location)
+    body = response.get_data(as_text=True)
+    if response.mimetype == "text/html":
+        heading = H1_RE.search(body)
+        assert heading and re.sub(r"<[^>]+>", "", heading.group(1)).strip(), (where, "no h1")
+    else:
+        assert body.strip(), (where, f"empty {response.mimetype} response")
+    for text in texts:
+        assert text in body, (where, text)
+    return body
+
+
+HOMES = {"pupil": "/learn/", "parent": "/family/"}  # everyone else: /staff/
+
+
+def home_of(username: str, two_step: bool = False) -> str:
+    """Where a demo account lands after its password (``two_step``: the code comes next)."""
+    if two_step and username in ("admin", "dsl"):
+        return "/login/two-step"
+    return HOMES.get(username, "/staff/")
+
+
+def redirected(response, to: str) -> str:
+    """A redirect (302) to the path ``to``, not to the sign-in page or anywhere else: ``<id>``
+    stands for a number and ``<any>`` for one part of a path; a ``?`` in ``to`` compares the
+    query too, and a ``#`` the fragment. Returns the location."""
+    from urllib.parse import urlsplit
+
+    assert response.status_code == 302, response.status_code
+    location = response.location
+    parts = urlsplit(location)
+    where = parts.path + (f"?{parts.query}" if "?" in to and parts.query else "") \
+        + (f"#{parts.fragment}" if "#" in to and parts.fragment else "")
+    tokens = {"<id>": r"\d+", "<any>": r"[^/]+"}
+    pattern = "".join(tokens.get(bit) or re.escape(bit)
+                      for bit in re.split(r"(<id>|<any>)", to))
+    assert re.fullmatch(pattern, where), (location, to)
+    return location

@@ -12,7 +12,7 @@ from app.auth import service
 from app.db import db, utcnow
 from app.models import Pupil, Throttle, User
 
-from .helpers import PASSWORDS, sign_in, submit
+from .helpers import PASSWORDS, home_of, real_page, redirected, sign_in, submit
 from .test_auth import enable_device, sam, tap
 
 
@@ -43,7 +43,7 @@ def test_a_stranger_failing_ten_times_cannot_stop_the_lead_on_her_own_device(app
     assert service.WRONG_DETAILS in refused.get_data(as_text=True)
     # the lead, on her own device, signs in as usual
     sign_in(lead, "dsl")
-    assert lead.get("/safeguarding/").status_code == 200
+    real_page(lead.get("/safeguarding/"))
 
 
 def test_a_known_device_is_paused_only_for_itself_and_says_so(app):
@@ -146,10 +146,10 @@ def test_reset_gives_a_first_time_password_and_ends_sessions(app):
         password = service.reset(user)
         db.session.commit()
         assert user.must_change_password and user.pupil.card_password == password
-    assert pupil.get("/learn/").status_code == 302  # the open session ended
+    redirected(pupil.get("/learn/"), '/login?next=%<id>Flearn%<id>F')
     fresh = app.test_client()
     response = submit(fresh, "/login", {"username": "pupil", "password": password})
-    assert response.status_code == 302
+    redirected(response, '/learn/')
     assert fresh.get("/learn/").location.endswith("/password/new")
 
 
@@ -199,7 +199,7 @@ def test_a_copied_session_cookie_stops_working(app, how):
         response = submit(client, "/password/new", {"current": PASSWORDS["teacher"],
                                                     "password": "a-brand-new-long-password",
                                                     "confirm": "a-brand-new-long-password"})
-        assert response.status_code == 302
+        redirected(response, '/staff/')
         assert client.get("/staff/").status_code == 200  # this session carries on
     else:
         with app.app_context():
@@ -252,7 +252,7 @@ def test_a_pupil_is_signed_out_after_the_idle_time_with_a_gentle_word(make_app):
     assert gone.status_code == 302 and gone.location.endswith("/login?away=1")
     page = client.get(gone.location).get_data(as_text=True)
     assert "You were away for a while" in page
-    assert client.get("/learn/").status_code == 302  # signed out for good
+    redirected(client.get("/learn/"), '/login?next=%<id>Flearn%<id>F')
 
 
 def test_the_still_here_ping_answers_the_script(make_app):
@@ -283,7 +283,7 @@ def test_quick_hide_ends_a_worry_in_progress(app):
     html = step2.get_data(as_text=True)
     assert step2.status_code == 200 and 'name="kind" value="unkind"' in html
     assert f'name="started" value="{started}"' in html
-    assert client.get("/hide").status_code == 200
+    real_page(client.get("/hide"))
     # the same form sent again from the history: back to an empty first step, nothing kept
     again = submit(client, "/worry/", {"step": "2", "kind": "unkind", "about": "me",
                                        "words": "something private", "token": token,
@@ -324,12 +324,13 @@ def test_people_change_their_own_password_and_other_sessions_end(app, username):
     assert wrong.status_code == 400
     assert "That is not your current password." in wrong.get_data(as_text=True)
     long_one = "correct horse battery staple " * 6  # 174 characters, spaces and all
-    assert change(here, PASSWORDS[username], long_one).status_code == 302
+    redirected(change(here, PASSWORDS[username], long_one), home_of(username))
     home = {"pupil": "/learn/", "parent": "/family/"}.get(username, "/staff/")
-    assert here.get(home).status_code == 200
-    assert elsewhere.get(home).status_code == 302  # every other session ended
-    assert submit(app.test_client(), "/login", {"username": username,
-                                                "password": long_one}).status_code == 302
+    real_page(here.get(home))
+    redirected(elsewhere.get(home), '/login')
+    redirected(submit(app.test_client(), "/login", {"username": username,
+                                                    "password": long_one}),
+               home_of(username, two_step=True))
 
 
 @pytest.mark.parametrize("new,message", [
@@ -345,7 +346,7 @@ def test_weak_passwords_are_refused_with_a_reason_and_no_composition_rules(app, 
     response = change(client, PASSWORDS["teacher"], new)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     # all lower case, no digits or symbols: fine when long enough and not common
-    assert change(client, PASSWORDS["teacher"], "plumsandpebbles").status_code == 302
+    redirected(change(client, PASSWORDS["teacher"], "plumsandpebbles"), '/staff/')
 
 
 def test_the_shipped_list_is_a_few_thousand_lower_case_passwords():
@@ -436,7 +437,7 @@ def test_many_worries_in_a_short_time_are_all_kept_with_one_combined_alert(app):
     client = app.test_client()
     sign_in(client, "pupil")
     for n in range(4):
-        assert _report(client, words=f"worry number {n}").status_code == 302
+        redirected(_report(client, words=f"worry number {n}"), "/worry/sent/<any>")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Worry)) == 4
     rows = _alert_rows(app)
@@ -490,7 +491,7 @@ def test_creating_a_worry_or_a_concern_is_audited(app):
     response = submit(teacher, "/safeguarding/concern", {
         "pupil": str(alex.id), "kind": "unkind", "words": "Seen upset at lunch",
         "token": token})
-    assert response.status_code == 302
+    redirected(response, '/safeguarding/concerns/mine')
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "create")
                                     .order_by(AuditEvent.id)).all()

@@ -8,7 +8,7 @@ from sqlalchemy import event, select
 from app.db import db
 from app.models import LessonProgress, Pupil, QuizAnswer, ScenarioChoice, User
 
-from .helpers import sign_in, submit
+from .helpers import real_page, sign_in, submit
 
 KS2 = "/learn/fixture-passwords"
 KS1 = "/learn/fixture-tell"
@@ -130,7 +130,7 @@ def test_after_two_wrong_answers_the_answer_is_shown_and_the_pupil_can_move_on(p
     second = submit(c, f"{KS2}/quiz/best", {"answer": "c"})
     page = c.get(second.location).get_data(as_text=True)
     assert "The answer is:" in page and "bluecarrotjumping" in page and "Next question" in page
-    assert c.get(f"{KS2}/quiz/share").status_code == 200
+    real_page(c.get(f"{KS2}/quiz/share"))
 
 
 @pytest.mark.parametrize("data,message,kept", [
@@ -237,7 +237,7 @@ def test_class_progress_uses_a_fixed_number_of_queries(app, client):
             engine = db.engine
         event.listen(engine, "before_cursor_execute", before)
         try:
-            assert client.get(f"/staff/classes/{cid}").status_code == 200
+            real_page(client.get(f"/staff/classes/{cid}"))
         finally:
             event.remove(engine, "before_cursor_execute", before)
         return counter["n"]
@@ -264,7 +264,7 @@ def finish_ks2_fixture_lesson(c) -> None:
                       ("tf2", {"answer": "true"}),
                       ("order", {"pos-0": "1", "pos-1": "2", "pos-2": "3"})):
         submit(c, f"{KS2}/quiz/{qid}", data)
-    assert c.get(f"{KS2}/done").status_code == 200
+    real_page(c.get(f"{KS2}/done"))
 
 
 def test_badges_and_a_printable_certificate_for_a_finished_block(pupil_client):

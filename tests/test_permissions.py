@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.db import db
 from app.models import Pupil, SchoolClass, Worry
 
-from .helpers import PASSWORDS, sign_in
+from .helpers import PASSWORDS, real_page, sign_in
 
 ROLES = ["anonymous", *sorted(PASSWORDS)]
 
@@ -152,7 +152,7 @@ def test_every_route_for_every_role(app, role):
         response = client.get(url)
         assert response.status_code < 500, (endpoint, url)
         if role in ALLOWED[endpoint]:
-            assert response.status_code == 200, (role, endpoint, url, response.status_code)
+            real_page(response, where=(role, endpoint, url))
         else:
             assert response.status_code in (302, 403, 404), (role, endpoint, url)
             if role == "anonymous" and response.status_code == 302:
@@ -238,3 +238,61 @@ def test_every_form_refuses_a_post_without_its_csrf_token_and_changes_nothing(ap
         response = client.post(url, data=data)
         assert response.status_code == 400, (role, url, response.status_code)
     assert counts() == before
+
+
+def _people(*usernames: str) -> dict:
+    from app.models import User
+
+    return {u.username: u for u in db.session.scalars(
+        select(User).where(User.username.in_(usernames)))}
+
+
+@pytest.mark.parametrize(("username", "classes", "kestrels", "staff", "worries"), [
+    ("admin", {"Year 2 Robins", "Year 5 Kestrels"}, 8, 4, 0),
+    ("teacher", {"Year 5 Kestrels"}, 8, 0, 0),
+    ("teacher2", {"Year 2 Robins"}, 0, 0, 0),
+    ("dsl", set(), 0, 0, 1),
+    ("pupil", set(), 0, 0, 0),
+    ("parent", set(), 0, 0, 0),
+])
+def test_each_check_has_its_list_and_they_agree(app, username, classes, kestrels, staff,
+                                                  worries):
+    """The list helpers show exactly what the may_* checks allow (Kolibri's pairs)."""
+    from app import permissions as p
+
+    a_worry(app)
+    with app.app_context():
+        user = _people(username)[username]
+        every_class = list(db.session.scalars(select(SchoolClass)))
+        visible = p.visible_classes(user)
+        assert {c.name for c in visible} == classes
+        assert {c.id for c in visible} == {c.id for c in every_class
+                                           if p.may_manage_class(user, c)}
+        y5 = next(c for c in every_class if c.name == "Year 5 Kestrels")
+        pupils = p.visible_pupils(user, y5)
+        assert len(pupils) == kestrels
+        assert all(p.may_manage_pupil(user, x) for x in pupils)
+        people = p.visible_staff(user)
+        assert len(people) == staff and all(p.may_manage_staff(user, x) for x in people)
+        readable = list(db.session.scalars(p.readable_worries(user)))
+        assert len(readable) == worries and all(p.may_read_worry(user, w) for w in readable)
+
+
+def test_urls_to_objects_the_user_may_not_manage_are_not_found(app):
+    from werkzeug.exceptions import NotFound
+
+    from app import permissions as p
+
+    with app.app_context():
+        people = _people("teacher", "teacher2", "dsl", "admin")
+        y5 = db.session.scalar(select(SchoolClass).where(SchoolClass.name == "Year 5 Kestrels"))
+        alex = db.session.scalar(select(Pupil).where(Pupil.class_id == y5.id))
+        assert p.managed_class_or_404(people["teacher"], y5.id) is y5
+        assert p.managed_pupil_or_404(people["admin"], alex.id) is alex
+        assert p.managed_staff_or_404(people["admin"], people["dsl"].id) is people["dsl"]
+        for call in (lambda: p.managed_class_or_404(people["teacher2"], y5.id),
+                     lambda: p.managed_pupil_or_404(people["teacher2"], alex.id),
+                     lambda: p.managed_staff_or_404(people["teacher"], people["dsl"].id),
+                     lambda: p.managed_class_or_404(people["admin"], 2**31 - 1)):
+            with pytest.raises(NotFound):
+                call()

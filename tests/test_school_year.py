@@ -8,7 +8,7 @@ from app.admin.year import next_name
 from app.db import db
 from app.models import ClassTeacher, LessonProgress, Pupil, School, SchoolClass, User
 
-from .helpers import csrf_from, sign_in, submit
+from .helpers import csrf_from, redirected, sign_in, submit
 
 
 def add_year6(app) -> int:
@@ -83,8 +83,8 @@ def test_preview_changes_nothing_then_confirm_moves_everyone_up(app, client):
         sam_username, sam_password = sam.user.username, sam.card_password
     # Sam now signs in with a username and a password (and chooses their own).
     kid = app.test_client()
-    assert submit(kid, "/login", {"username": sam_username, "password": sam_password}
-                  ).status_code == 302
+    redirected(submit(kid, "/login", {"username": sam_username, "password": sam_password}
+                      ), '/learn/')
     # The same confirmation again is refused: the year has already moved on.
     again = client.post("/admin/year", data={
         "csrf_token": csrf_from(html), "action": "confirm", "from_year": from_year,

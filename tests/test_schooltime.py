@@ -8,6 +8,8 @@ import pytest
 
 from app.schooltime import format_time, from_school_clock
 
+from .helpers import redirected
+
 
 @pytest.mark.parametrize("utc, shown", [
     (datetime(2026, 3, 29, 0, 30, tzinfo=UTC), "29 Mar 2026 00:30"),  # GMT, before the change
@@ -61,7 +63,7 @@ def test_a_concern_typed_in_summer_is_stored_in_utc_and_shown_as_typed(app):
     done = submit(teacher, "/safeguarding/concern", {
         "pupil": str(sam), "kind": "upsetting", "words": "Upset at lunch",
         "child_words": "", "occurred_at": "2026-07-01T12:15"})
-    assert done.status_code == 302
+    redirected(done, '/safeguarding/concerns/mine')
     with app.app_context():
         worry = db.session.scalar(select(Worry).where(Worry.words == "Upset at lunch"))
         assert worry.occurred_at == datetime(2026, 7, 1, 11, 15, tzinfo=UTC)

@@ -23,8 +23,10 @@ from app.models import (
 )
 from app.worries import service
 
-from .helpers import csrf_from, sign_in, submit
+from .helpers import csrf_from, real_page, redirected, sign_in, submit
 from .smtp import SMTPServer
+
+WORRY_PAGE = "/safeguarding/worries/<id>"  # where each triage action returns
 
 
 @pytest.fixture
@@ -157,7 +159,7 @@ def test_alert_email_one_per_lead_with_no_worry_content(make_app, smtp):
     sign_in(client, "pupil")
     secret = "My uncle sends me strange messages"
     response = report(client, kind="stranger", words=secret)
-    assert response.status_code == 302
+    redirected(response, '/worry/sent/JQUO-<id>QH')
     assert smtp.messages == []  # never from the web request: the sender process sends it
     assert "Sent 2, failed 0" in app.test_cli_runner().invoke(args=["send-outbox"]).output
     assert sorted(m["To"] for m in smtp.messages) == ["deputy@demo-primary.example",
@@ -178,7 +180,7 @@ def test_smtp_down_worry_saved_and_email_sent_once_server_is_back(make_app):
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port)
     client = app.test_client()
     sign_in(client, "pupil")
-    assert report(client).status_code == 302
+    redirected(report(client), '/worry/sent/JQUO-<id>QH')
     lead = app.test_client()
     sign_in(lead, "dsl")
     assert "New:" in lead.get("/safeguarding/").get_data(as_text=True)
@@ -221,7 +223,7 @@ def test_unread_worry_triggers_a_reminder(make_app, smtp):
     sign_in(lead, "dsl")
     with app.app_context():
         wid = db.session.scalar(select(Worry.id))
-    assert lead.get(f"/safeguarding/worries/{wid}").status_code == 200
+    real_page(lead.get(f"/safeguarding/worries/{wid}"))
     with app.app_context():
         assert service.enqueue_reminders(now=utcnow() + timedelta(hours=5)) == 0
     out = app.test_cli_runner().invoke(args=["worry-reminders"]).output
@@ -245,19 +247,19 @@ def test_lead_triages_to_closure_and_every_step_is_audited(app, pupil, lead):
     bad = submit(lead, url, {"entry": "urgency", "urgency": "high", "text": ""})
     assert bad.status_code == 400 and "Give a reason for the urgency." in bad.get_data(
         as_text=True)
-    assert submit(lead, url, {"entry": "urgency", "urgency": "high",
-                              "text": "Contact from an adult"}).status_code == 302
-    assert submit(lead, url, {"entry": "action", "action": "spoke-with-child",
-                              "text": "Talked at break; child is OK"}).status_code == 302
-    assert submit(lead, url, {"entry": "action", "action": "ceop-report",
-                              "text": ""}).status_code == 302
+    redirected(submit(lead, url, {"entry": "urgency", "urgency": "high",
+                                  "text": "Contact from an adult"}), WORRY_PAGE)
+    redirected(submit(lead, url, {"entry": "action", "action": "spoke-with-child",
+                                  "text": "Talked at break; child is OK"}), WORRY_PAGE)
+    redirected(submit(lead, url, {"entry": "action", "action": "ceop-report",
+                                  "text": ""}), WORRY_PAGE)
     refused = submit(lead, url, {"entry": "status", "status": "closed", "text": ""})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "A closing note is required to close a worry." in html
-    assert submit(lead, url, {"entry": "status", "status": "monitoring",
-                              "text": "Watching for a week"}).status_code == 302
-    assert submit(lead, url, {"entry": "status", "status": "closed",
-                              "text": "Resolved with parents"}).status_code == 302
+    redirected(submit(lead, url, {"entry": "status", "status": "monitoring",
+                                  "text": "Watching for a week"}), WORRY_PAGE)
+    redirected(submit(lead, url, {"entry": "status", "status": "closed",
+                                  "text": "Resolved with parents"}), WORRY_PAGE)
     with app.app_context():
         entries = list(db.session.scalars(select(WorryEntry).order_by(WorryEntry.id)))
         assert [e.kind for e in entries] == ["read", "urgency", "action", "action", "status",
@@ -265,7 +267,7 @@ def test_lead_triages_to_closure_and_every_step_is_audited(app, pupil, lead):
         first_action = entries[2].id
     fix = submit(lead, url, {"entry": "correction", "corrects": str(first_action),
                              "text": "It was at lunch, not break (wrote the wrong time)."})
-    assert fix.status_code == 302
+    redirected(fix, '/safeguarding/worries/<id>')
     page = lead.get(url).get_data(as_text=True)
     assert f"Correction to <a href=\"#entry-{first_action}\">" in page
     assert "Talked at break; child is OK" in page  # the original stays
@@ -296,7 +298,7 @@ def test_no_further_action_needs_a_reason(app, pupil, lead):
         as_text=True)
     ok = submit(lead, url, {"entry": "status", "status": "open", "no_further_action": "yes",
                             "text": "Misunderstanding between friends, sorted in class"})
-    assert ok.status_code == 302
+    redirected(ok, '/safeguarding/worries/<id>')
     assert "(no further action)" in lead.get("/safeguarding/").get_data(as_text=True)
 
 
@@ -407,7 +409,7 @@ def test_staff_record_a_concern_and_see_only_their_own(app, lead):
     ok = submit(teacher, "/safeguarding/concern", {
         "pupil": str(sam.id), "kind": "upsetting", "words": "Sam was upset after a video",
         "child_words": "it had a scary man", "occurred_at": "2026-11-20T10:15"})
-    assert ok.status_code == 302
+    redirected(ok, '/safeguarding/concerns/mine')
     mine = teacher.get("/safeguarding/concerns/mine").get_data(as_text=True)
     assert "Sam was upset after a video" in mine and "it had a scary man" in mine
     other = app.test_client()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -13,8 +14,8 @@ PAGE_SIZE = 50
 
 
 def record(school_id: int, actor: User | None, action: str, target_type: str,
-           target_id: int | None, summary: str, before: dict | None = None,
-           after: dict | None = None) -> None:
+           target_id: int | None, summary: str, before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None) -> None:
     """Add one audit row to the current transaction (committed with the change itself)."""
     db.session.add(AdminAudit(
         school_id=school_id, actor_id=actor.id if actor is not None else None, action=action,
@@ -22,7 +23,8 @@ def record(school_id: int, actor: User | None, action: str, target_type: str,
         before=before, after=after))
 
 
-def changed(before: dict, after: dict) -> tuple[dict, dict]:
+def changed(before: dict[str, Any], after: dict[str, Any]
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, before and after."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..auth.service import hash_password, password_problem
@@ -19,7 +20,7 @@ def _client_key() -> str:
 
 
 @join_bp.route("/", methods=["GET", "POST"])
-def join():
+def join() -> ResponseReturnValue:
     if current_user.is_authenticated:
         if current_user.kind != "parent":
             abort(403)
@@ -57,7 +58,7 @@ def join():
         (400 if form.errors else 200)
 
 
-def _add_child():
+def _add_child() -> ResponseReturnValue:
     form = AddChildForm()
     if form.validate_on_submit():
         try:

@@ -159,7 +159,7 @@ def read_csv(data: bytes, class_required: bool = True) -> Parsed:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     records = list(csv.reader(io.StringIO(text, newline=""), dialect))
     if not records:
         out.problems.append(Problem("The file is empty."))
@@ -176,6 +176,14 @@ def read_csv(data: bytes, class_required: bool = True) -> Parsed:
         out.problems.append(Problem(f"The file has {len(records) - 1} rows; we take up to "
                                     f"{MAX_ROWS} at once."))
         return out
+    _read_rows(records, columns, out)
+    if not out.rows and not out.problems:
+        out.problems.append(Problem("The file has a header row but no pupils."))
+    return out
+
+
+def _read_rows(records: list[list[str]], columns: dict[str, int], out: Parsed) -> None:
+    """The pupils below the header, each once (a repeated pupil is a problem on its row)."""
     seen: dict[tuple[str, str, int], int] = {}
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
@@ -191,9 +199,6 @@ def read_csv(data: bytes, class_required: bool = True) -> Parsed:
             continue
         seen[key] = number
         out.rows.append(row)
-    if not out.rows and not out.problems:
-        out.problems.append(Problem("The file has a header row but no pupils."))
-    return out
 
 
 def _row(number: int, record: list[str], columns: dict[str, int],
@@ -260,7 +265,7 @@ def make_plan(school: School, parsed: Parsed, only_class: SchoolClass | None) ->
     legacy = {(p.first_name.casefold(), p.surname_initial[:1].casefold(), p.year_group): p
               for p in pupils if not p.name_key}
     class_names = {c.id: c.name for c in classes.values()}
-    new_years: dict[str, Counter] = {}
+    new_years: dict[str, Counter[int]] = {}
     for row in parsed.rows:
         target = _target_class(row, only_class, classes, plan.problems)
         if target is None:

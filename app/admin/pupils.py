@@ -218,8 +218,3 @@ def mark_left(pupils: list[Pupil], actor: User) -> int:
     return count
 
 
-def class_pupils(school_class: SchoolClass, include_left: bool = False) -> list[Pupil]:
-    query = select(Pupil).where(Pupil.class_id == school_class.id)
-    if not include_left:
-        query = query.where(Pupil.status == "active")
-    return list(db.session.scalars(query.order_by(Pupil.first_name, Pupil.surname_initial)))

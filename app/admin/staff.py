@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -38,13 +40,7 @@ def one_time_password() -> str:
     return "-".join(secrets.token_hex(2) for _ in range(4))
 
 
-def staff_list(school_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.school_id == school_id, User.kind == "staff")
-        .order_by(User.enabled.desc(), User.display_name)))
-
-
-def _snapshot(user: User) -> dict:
+def _snapshot(user: User) -> dict[str, Any]:
     return {"display_name": user.display_name, "email": user.email or "",
             "roles": sorted(user.role_names), "active": user.enabled}
 
@@ -149,7 +145,7 @@ def reset_password(user: User, actor: User) -> str:
     return password
 
 
-def _role_words(roles) -> str:
+def _role_words(roles: Iterable[str]) -> str:
     return ", ".join(ROLE_NAMES[r] for r in sorted(roles)) or "no roles"
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.forms import EmptyForm
@@ -13,10 +15,15 @@ from ..db import db, utcnow
 from ..models import ImportBatch, ParentLink, Pupil, SchoolClass, User
 from ..permissions import (
     managed_class_or_404,
+    managed_pupil_or_404,
+    managed_staff_or_404,
     may_manage_class,
-    may_manage_pupil,
+    may_manage_link,
+    may_use_import,
     require,
     visible_classes,
+    visible_pupils,
+    visible_staff,
 )
 from . import audit, bp, classes, importer, links, pupils, staff, year
 from .errors import Refused
@@ -34,7 +41,7 @@ from .forms import (
 IMPORT_HOURS = 12  # an upload waits this long for its confirmation
 
 
-def _refused(form, exc: Refused) -> None:
+def _refused(form: FlaskForm, exc: Refused) -> None:
     """Show a refusal on the field it concerns, or at the top of the page."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
@@ -43,15 +50,12 @@ def _refused(form, exc: Refused) -> None:
         flash(exc.message, "error")
 
 
-def _status(form) -> int:
+def _status(form: FlaskForm) -> int:
     return 400 if form.errors else 200
 
 
 def _staff_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.school_id != current_user.school_id or user.kind != "staff":
-        abort(404)
-    return user
+    return managed_staff_or_404(current_user, user_id)
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
@@ -59,10 +63,7 @@ def _class_or_404(class_id: int) -> SchoolClass:
 
 
 def _pupil_or_404(pupil_id: int) -> Pupil:
-    pupil = db.session.get(Pupil, pupil_id)
-    if not may_manage_pupil(current_user, pupil) or pupil.status != "active":
-        abort(404)
-    return pupil
+    return managed_pupil_or_404(current_user, pupil_id)
 
 
 # --- home ---------------------------------------------------------------------------------
@@ -70,11 +71,11 @@ def _pupil_or_404(pupil_id: int) -> Pupil:
 
 @bp.route("/")
 @require("admin")
-def home():
+def home() -> ResponseReturnValue:
     school = current_user.school
     return render_template(
         "admin/home.html", school=school, warnings=staff.school_warnings(school.id),
-        staff_count=len(staff.staff_list(school.id)), classes=classes.all_classes(school.id),
+        staff_count=len(visible_staff(current_user)), classes=classes.all_classes(school.id),
         counts=classes.pupil_counts(school.id),
         school_year=year.school_year_label(year.current_start_year(school)))
 
@@ -82,14 +83,14 @@ def home():
 # --- staff --------------------------------------------------------------------------------
 
 
-def _details(form) -> staff.StaffDetails:
+def _details(form: StaffForm | StaffEditForm) -> staff.StaffDetails:
     return staff.StaffDetails(form.display_name.data.strip(), (form.email.data or "").strip()
                               or None, frozenset(form.roles.data or ()))
 
 
 @bp.route("/staff", methods=["GET", "POST"])
 @require("admin")
-def staff_list():
+def staff_list() -> ResponseReturnValue:
     form = StaffForm()
     if form.validate_on_submit():
         try:
@@ -102,12 +103,12 @@ def staff_list():
             return render_template("admin/one_time_password.html", person=user,
                                    password=password, new=True)
     return render_template("admin/staff.html", form=form,
-                           people=staff.staff_list(current_user.school_id)), _status(form)
+                           people=visible_staff(current_user)), _status(form)
 
 
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
 @require("admin")
-def staff_edit(user_id: int):
+def staff_edit(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     form = StaffEditForm(obj=person)
     if request.method == "GET":
@@ -128,7 +129,7 @@ def staff_edit(user_id: int):
 
 @bp.route("/staff/<int:user_id>/active", methods=["POST"])
 @require("admin")
-def staff_active(user_id: int):
+def staff_active(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -147,7 +148,7 @@ def staff_active(user_id: int):
 
 @bp.route("/staff/<int:user_id>/password", methods=["POST"])
 @require("admin")
-def staff_password(user_id: int):
+def staff_password(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -159,7 +160,7 @@ def staff_password(user_id: int):
 
 @bp.route("/staff/<int:user_id>/unlock", methods=["POST"])
 @require("admin")
-def staff_unlock(user_id: int):
+def staff_unlock(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -171,7 +172,7 @@ def staff_unlock(user_id: int):
 
 @bp.route("/staff/<int:user_id>/two-step", methods=["POST"])
 @require("admin")
-def staff_two_step(user_id: int):
+def staff_two_step(user_id: int) -> ResponseReturnValue:
     person = _staff_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -192,7 +193,7 @@ def _teacher_choices(form: ClassForm) -> None:
 
 @bp.route("/classes", methods=["GET", "POST"])
 @require("teach")
-def class_list():
+def class_list() -> ResponseReturnValue:
     is_admin = current_user.has_role("school_admin")
     form = ClassForm()
     _teacher_choices(form)
@@ -221,7 +222,7 @@ def class_list():
 
 @bp.route("/classes/<int:class_id>", methods=["GET", "POST"])
 @require("teach")
-def class_page(class_id: int):
+def class_page(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     if school_class.archived_at is not None:
         abort(404)
@@ -248,7 +249,7 @@ def class_page(class_id: int):
             db.session.commit()
             flash(f"Saved {school_class.name}.", "success")
             return redirect(url_for("admin.class_page", class_id=school_class.id))
-    members = pupils.class_pupils(school_class)
+    members = visible_pupils(current_user, school_class)
     leavers = LeaversForm(prefix="left")
     leavers.pupils.choices = [SelectChoice(p.id, p.short_name) for p in members]
     return render_template("admin/class.html", school_class=school_class, form=form,
@@ -258,7 +259,7 @@ def class_page(class_id: int):
 
 @bp.route("/classes/<int:class_id>/archive", methods=["POST"])
 @require("admin")
-def class_archive(class_id: int):
+def class_archive(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -274,9 +275,9 @@ def class_archive(class_id: int):
 
 @bp.route("/classes/<int:class_id>/left", methods=["POST"])
 @require("teach")
-def class_leavers(class_id: int):
+def class_leavers(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
-    members = pupils.class_pupils(school_class)
+    members = visible_pupils(current_user, school_class)
     form = LeaversForm(prefix="left")
     form.pupils.choices = [SelectChoice(p.id, p.short_name) for p in members]
     if not form.validate_on_submit() or not form.pupils.data:
@@ -292,16 +293,17 @@ def class_leavers(class_id: int):
 
 @bp.route("/classes/<int:class_id>/cards")
 @require("teach")
-def login_cards(class_id: int):
+def login_cards(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     return render_template("admin/cards.html", school_class=school_class,
-                           pupils=pupils.class_pupils(school_class), single=False)
+                           pupils=visible_pupils(current_user, school_class), single=False)
 
 
 # --- pupils -------------------------------------------------------------------------------
 
 
-def _class_choices(form, selected: SchoolClass | None = None) -> list[SchoolClass]:
+def _class_choices(form: PupilForm | PupilEditForm,
+                   selected: SchoolClass | None = None) -> list[SchoolClass]:
     options = visible_classes(current_user)
     form.school_class.choices = [SelectChoice(c.id, c.name) for c in options]
     if selected is not None and request.method == "GET":
@@ -311,7 +313,7 @@ def _class_choices(form, selected: SchoolClass | None = None) -> list[SchoolClas
 
 @bp.route("/classes/<int:class_id>/pupils/new", methods=["GET", "POST"])
 @require("teach")
-def pupil_new(class_id: int):
+def pupil_new(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     form = PupilForm()
     options = _class_choices(form, school_class)
@@ -336,7 +338,7 @@ def pupil_new(class_id: int):
 
 @bp.route("/pupils/<int:pupil_id>", methods=["GET", "POST"])
 @require("teach")
-def pupil_edit(pupil_id: int):
+def pupil_edit(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     form = PupilEditForm(obj=pupil)
     options = _class_choices(form, pupil.school_class)
@@ -364,7 +366,7 @@ def pupil_edit(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/card")
 @require("teach")
-def pupil_card(pupil_id: int):
+def pupil_card(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     return render_template("admin/cards.html", school_class=pupil.school_class,
                            pupils=[pupil], single=True)
@@ -372,7 +374,7 @@ def pupil_card(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/sign-in", methods=["POST"])
 @require("teach")
-def pupil_reset(pupil_id: int):
+def pupil_reset(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -385,7 +387,7 @@ def pupil_reset(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/unlock", methods=["POST"])
 @require("teach")
-def pupil_unlock(pupil_id: int):
+def pupil_unlock(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -400,15 +402,16 @@ def pupil_unlock(pupil_id: int):
 
 @bp.route("/import", methods=["GET", "POST"])
 @require("teach")
-def import_upload():
+def import_upload() -> ResponseReturnValue:
     is_admin = current_user.has_role("school_admin")
     form = ImportForm()
     options = visible_classes(current_user)
     choices = [SelectChoice(c.id, c.name) for c in options]
     form.school_class.choices = ([SelectChoice(0, "The classes named in the file")]
                                  if is_admin else []) + choices
-    if request.method == "GET" and request.args.get("class_id", type=int):
-        form.school_class.data = request.args.get("class_id", type=int)
+    wanted = request.args.get("class_id", 0, type=int)
+    if request.method == "GET" and wanted:
+        form.school_class.data = wanted
     if form.validate_on_submit():
         upload = request.files.get("file")
         data = upload.read(importer.MAX_BYTES + 1) if upload else b""
@@ -436,8 +439,7 @@ def import_upload():
 
 def _batch_or_404(batch_id: int) -> ImportBatch:
     batch = db.session.get(ImportBatch, batch_id)
-    if (batch is None or batch.school_id != current_user.school_id
-            or batch.created_by_id != current_user.id):
+    if batch is None or not may_use_import(current_user, batch):
         abort(404)
     return batch
 
@@ -457,7 +459,7 @@ def _plan(batch: ImportBatch) -> tuple[importer.Plan, SchoolClass | None]:
 
 @bp.route("/import/<int:batch_id>", methods=["GET", "POST"])
 @require("teach")
-def import_preview(batch_id: int):
+def import_preview(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     if batch.applied_at is not None:
         flash("That file has already been imported.", "info")
@@ -490,16 +492,16 @@ def import_preview(batch_id: int):
 
 @bp.route("/families")
 @require("admin")
-def families():
+def families() -> ResponseReturnValue:
     class_id = request.args.get("class_id", type=int)
     school_class = _class_or_404(class_id) if class_id else None
     return render_template("admin/families.html",
                            rows=links.family_rows(current_user.school_id, class_id),
-                           classes=classes.all_classes(current_user.school_id),
+                           classes=visible_classes(current_user),
                            school_class=school_class, button=EmptyForm())
 
 
-def _letters(chosen: list[Pupil]):
+def _letters(chosen: list[Pupil]) -> str:
     issued = [links.issue(p, current_user) for p in chosen]
     db.session.commit()
     base = current_app.config.get("PUBLIC_URL") or request.host_url
@@ -510,7 +512,7 @@ def _letters(chosen: list[Pupil]):
 
 @bp.route("/pupils/<int:pupil_id>/family-letter", methods=["POST"])
 @require("admin")
-def family_letter(pupil_id: int):
+def family_letter(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -519,11 +521,11 @@ def family_letter(pupil_id: int):
 
 @bp.route("/classes/<int:class_id>/family-letters", methods=["POST"])
 @require("admin")
-def family_letters(class_id: int):
+def family_letters(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    members = pupils.class_pupils(school_class)
+    members = visible_pupils(current_user, school_class)
     if not members:
         flash(f"{school_class.name} has no pupils yet.", "error")
         return redirect(url_for("admin.families", class_id=school_class.id))
@@ -532,7 +534,7 @@ def family_letters(class_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/family-letter/withdraw", methods=["POST"])
 @require("admin")
-def family_withdraw(pupil_id: int):
+def family_withdraw(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -545,9 +547,9 @@ def family_withdraw(pupil_id: int):
 
 @bp.route("/family-links/<int:link_id>/unlink", methods=["POST"])
 @require("admin")
-def family_unlink(link_id: int):
+def family_unlink(link_id: int) -> ResponseReturnValue:
     link = db.session.get(ParentLink, link_id)
-    if link is None or link.school_id != current_user.school_id:
+    if link is None or not may_manage_link(current_user, link):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -563,7 +565,7 @@ def family_unlink(link_id: int):
 
 @bp.route("/year", methods=["GET", "POST"])
 @require("admin")
-def school_year():
+def school_year() -> ResponseReturnValue:
     school = current_user.school
     teacher_options = classes.teachers(school.id)
     valid = {u.id for u in teacher_options}
@@ -596,12 +598,12 @@ def school_year():
 
 @bp.route("/audit")
 @require("admin")
-def audit_log():
+def audit_log() -> ResponseReturnValue:
     page = audit.audit_page(current_user.school_id, request.args.get("page", 1, type=int))
     return render_template("admin/audit.html", page=page)
 
 
-def _larger_uploads():
+def _larger_uploads() -> None:
     """Class lists may be larger than an ordinary form: allow them on the import page only.
 
     Registered to run before CSRFProtect reads the form (see ``bp.record_once`` below)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -152,7 +153,7 @@ def apply_rollover(school: School, actor: User, plan: RolloverPlan,
     return carded
 
 
-def _move_up(change: ClassChange, mine: list[Pupil], now, label: str) -> bool:
+def _move_up(change: ClassChange, mine: list[Pupil], now: datetime, label: str) -> bool:
     """One class into the new year; True when its pupils got new login cards."""
     c = change.school_class
     if change.leaves:

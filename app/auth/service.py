@@ -150,7 +150,7 @@ def record_success(user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,7 @@ def password_sign_in(username: str, password: str, client: str = "unknown",
     cfg = current_app.config
     known = user is not None and device is not None and user.id in device.user_ids
     if known:
+        assert user is not None and device is not None
         device_key = f"login:user:{user.id}:dev:{device.nonce}"
         paused = throttle.blocked(device_key)
     else:
@@ -214,14 +215,14 @@ def password_sign_in(username: str, password: str, client: str = "unknown",
         matches = check_secret(user, password)  # a first-time card: same work as a hash
     else:
         matches = check_password_hash(stored or _DUMMY_HASH, password) and stored is not None
-    if matches and not paused and user.is_active:
+    if matches and not paused and user is not None and user.is_active:
         record_success(user)
         return SignIn(user)
     if known:
         if not paused:
             paused = throttle.fail(device_key, cfg["LOCKOUT_THRESHOLD"],
                                    _minutes("LOCKOUT_MINUTES"), _minutes("LOCKOUT_MINUTES"))
-        db.session.commit()
+        db.session.flush()
         if paused:
             return SignIn(None, PAUSED_HERE.format(minutes=cfg["LOCKOUT_MINUTES"]))
         return SignIn(None, WRONG_DETAILS)
@@ -233,7 +234,7 @@ def password_sign_in(username: str, password: str, client: str = "unknown",
         else:
             throttle.fail(_name_key(name), cfg["LOCKOUT_THRESHOLD"],
                           _minutes("LOCKOUT_MINUTES"), _minutes("LOCKOUT_MINUTES"))
-    db.session.commit()
+    db.session.flush()
     return SignIn(None, WRONG_DETAILS)
 
 
@@ -274,7 +275,7 @@ def picture_sign_in(pupil: Pupil, chosen: list[str], device_id: str = "") -> Sig
         cfg = current_app.config
         paused = throttle.fail(key, cfg["LOCKOUT_THRESHOLD"], _minutes("LOCKOUT_MINUTES"),
                                _minutes("PICTURE_PAUSE_MINUTES"))
-        db.session.commit()
+        db.session.flush()
         return SignIn(None, PICTURES_PAUSED if paused else PICTURES_WRONG)
     if not user.is_active:
         return SignIn(None, "Please ask your teacher to help you sign in.")
@@ -358,5 +359,5 @@ def accept(user: User) -> AgreementAcceptance:
     row = AgreementAcceptance(school_id=user.school_id, user_id=user.id,
                               agreement=agreement.key, version=agreement.version)
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return row

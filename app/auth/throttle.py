@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import db, utcnow
+from ..db import db, rows_changed, utcnow
 from ..models import Throttle
 
 
@@ -29,15 +29,13 @@ def fail(key: str, threshold: int, window: timedelta, pause: timedelta,
     Returns True when the key is paused now. The caller commits.
     """
     now = now or utcnow()
-    counted = db.session.execute(
+    # Conditional UPDATEs, not read-then-write: every worker counts on the same row at once.
+    counted = rows_changed(
         update(Throttle).where(Throttle.key == key, Throttle.window_start > now - window)
-        .values(failures=Throttle.failures + 1)
-    ).rowcount
+        .values(failures=Throttle.failures + 1))
     if not counted:  # no row yet, or its window has passed: start counting again from one
-        counted = db.session.execute(
-            update(Throttle).where(Throttle.key == key)
-            .values(failures=1, window_start=now)
-        ).rowcount
+        counted = rows_changed(
+            update(Throttle).where(Throttle.key == key).values(failures=1, window_start=now))
     if not counted:
         try:
             with db.session.begin_nested():
@@ -55,7 +53,7 @@ def fail(key: str, threshold: int, window: timedelta, pause: timedelta,
 
 def clear(*keys: str, prefixes: tuple[str, ...] = ()) -> None:
     """Forget failures for these keys and every key starting with one of ``prefixes``."""
-    conditions = [Throttle.key.in_(keys)] if keys else []
+    conditions: list[ColumnElement[bool]] = [Throttle.key.in_(keys)] if keys else []
     conditions += [Throttle.key.startswith(p, autoescape=True) for p in prefixes]
     if conditions:
         db.session.execute(delete(Throttle).where(or_(*conditions)))
@@ -64,7 +62,7 @@ def clear(*keys: str, prefixes: tuple[str, ...] = ()) -> None:
 def forget_old(now: datetime | None = None, older_than: timedelta = timedelta(days=1)) -> int:
     """Drop rows that neither pause anyone nor count recent failures (cron or sign-in)."""
     now = now or utcnow()
-    return db.session.execute(delete(Throttle).where(
+    return rows_changed(delete(Throttle).where(
         Throttle.window_start < now - older_than,
         or_(Throttle.blocked_until.is_(None), Throttle.blocked_until < now),
-    )).rowcount
+    ))

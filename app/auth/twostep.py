@@ -18,7 +18,7 @@ import segno
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from ..db import db, utcnow
+from ..db import db, rows_changed, utcnow
 from ..models import LEAD_ROLES, RecoveryCode, User
 from . import throttle
 
@@ -115,17 +115,17 @@ def verify(user: User, code: str) -> str | None:
         step = _step_matching(user.totp_secret, code, user.totp_last_step, time.time())
         if step is not None:
             # atomic: two requests with the same code cannot both pass
-            if db.session.execute(update(User).where(
+            if rows_changed(update(User).where(
                     User.id == user.id,
                     (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
-                    .values(totp_last_step=step)).rowcount:
+                    .values(totp_last_step=step)):
                 db.session.refresh(user, ["totp_last_step"])
                 throttle.clear(key)
                 return None
     elif len(code.replace("-", "")) == 10:
-        used = db.session.execute(update(RecoveryCode).where(
+        used = rows_changed(update(RecoveryCode).where(  # atomic: each code works once
             RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code),
-            RecoveryCode.used_at.is_(None)).values(used_at=utcnow())).rowcount
+            RecoveryCode.used_at.is_(None)).values(used_at=utcnow()))
         if used:
             throttle.clear(key)
             return None

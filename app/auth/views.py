@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 from flask import (
     abort,
@@ -14,10 +15,13 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice
 
-from ..db import db
+from ..db import db, utcnow
 from ..models import Pupil, User
 from ..permissions import require, visible_classes
 from ..security import safe_local_path
@@ -38,7 +42,7 @@ GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_
 
 
 @bp.before_app_request
-def password_gate():
+def password_gate() -> ResponseReturnValue | None:
     """A first-time password from the school is changed before anything else."""
     if (current_user.is_authenticated and current_user.must_change_password
             and request.endpoint not in {"auth.new_password", "auth.logout", "static"}):
@@ -48,7 +52,7 @@ def password_gate():
 
 @bp.route("/password/new", methods=["GET", "POST"])
 @login_required
-def new_password():
+def new_password() -> ResponseReturnValue:
     """Choose a password: required after a first-time one, open to anyone signed in with one."""
     if current_user.password_hash is None and not (
             current_user.pupil is not None and current_user.pupil.card_password):
@@ -73,7 +77,7 @@ def new_password():
 
 
 @bp.before_app_request
-def agreement_gate():
+def agreement_gate() -> ResponseReturnValue | None:
     if (not current_user.is_authenticated or request.endpoint in GATE_OPEN
             or request.endpoint is None):
         return None
@@ -89,7 +93,7 @@ def agreement_gate():
     return None
 
 
-def home_for(user) -> str:
+def home_for(user: User) -> str:
     if user.kind == "pupil":
         return url_for("learn.home")
     if user.kind == "parent":
@@ -101,7 +105,8 @@ def _safe_next(target: str | None) -> str | None:
     return safe_local_path(target)
 
 
-def _remember_device(response, known, user) -> None:
+def _remember_device(response: WerkzeugResponse, known: service.KnownDevice | None,
+                     user: User) -> None:
     """After a real sign-in this browser is a known device for the account (a signed cookie
     that only lets its failures count apart from strangers'; it signs nobody in)."""
     response.set_cookie(
@@ -111,10 +116,12 @@ def _remember_device(response, known, user) -> None:
     )
 
 
-def _complete_sign_in(user, known, target: str | None, page: str | None = None, **context):
+def _complete_sign_in(user: User, known: service.KnownDevice | None, target: str | None,
+                      page: str | None = None, **context: Any) -> WerkzeugResponse:
     """Both steps done: a new session, counted as a fresh sign-in, on a known device."""
     _start_session(user)
     twostep.mark_reauthenticated()
+    response: WerkzeugResponse
     if page:
         response = make_response(render_template(page, **context))
     else:
@@ -123,20 +130,20 @@ def _complete_sign_in(user, known, target: str | None, page: str | None = None, 
     return response
 
 
-def _pending_two_step():
+def _pending_two_step() -> tuple[User | None, dict[str, Any]]:
     """The account whose password was right a moment ago, waiting for its second step."""
     state = session.get("twostep")
     if not isinstance(state, dict) or not isinstance(state.get("at"), int) \
             or time.time() - state["at"] > 300:
-        return None, None
+        return None, {}
     user = db.session.get(User, state.get("u")) if isinstance(state.get("u"), int) else None
     if user is None or not user.is_active or user.session_version != state.get("v"):
-        return None, None
+        return None, {}
     return user, state
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
-def two_step():
+def two_step() -> ResponseReturnValue:
     user, state = _pending_two_step()
     if user is None:
         return redirect(url_for("auth.login"))
@@ -155,7 +162,7 @@ def two_step():
 
 
 @bp.route("/login/two-step/setup", methods=["GET", "POST"])
-def two_step_setup():
+def two_step_setup() -> ResponseReturnValue:
     """First sign-in of an account that needs two steps: scan, type a code, keep the
     recovery codes. The secret waits in the signed session until a code proves it works."""
     user, state = _pending_two_step()
@@ -185,7 +192,7 @@ def two_step_setup():
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
 @login_required
-def two_step_account():
+def two_step_account() -> ResponseReturnValue:
     """How many recovery codes are left, and ten new ones (after confirming who you are)."""
     user = current_user._get_current_object()
     if user.totp_secret is None:
@@ -204,7 +211,7 @@ def two_step_account():
 
 @bp.route("/reauth", methods=["GET", "POST"])
 @login_required
-def reauth():
+def reauth() -> ResponseReturnValue:
     """Confirm who you are before something sensitive (a child's safeguarding file)."""
     user = current_user._get_current_object()
     form = ReauthForm()
@@ -215,7 +222,7 @@ def reauth():
         if throttle.blocked(key):
             error = twostep.PAUSED
         elif not (user.password_hash
-                  and service.check_password_hash(user.password_hash, form.password.data)):
+                  and check_password_hash(user.password_hash, form.password.data)):
             minutes = timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
             throttle.fail(key, current_app.config["LOCKOUT_THRESHOLD"], minutes, minutes)
             error = "That is not your password."
@@ -230,7 +237,7 @@ def reauth():
         (400 if error or form.errors else 200)
 
 
-def _start_session(user) -> None:
+def _start_session(user: User) -> None:
     session.clear()
     login_user(user)
     # A pupil's session lives only until the browser closes (shared classroom devices) and
@@ -241,7 +248,7 @@ def _start_session(user) -> None:
 
 
 @bp.before_app_request
-def pupil_idle_timeout():
+def pupil_idle_timeout() -> ResponseReturnValue | None:
     """End a pupil's session after PUPIL_IDLE_MINUTES without a request (server-side: the
     time is in the signed session, so a copied cookie ages too)."""
     if request.endpoint == "static" or not current_user.is_authenticated \
@@ -261,7 +268,7 @@ def pupil_idle_timeout():
 
 @bp.route("/still-here", methods=["GET", "POST"])
 @login_required
-def still_here():
+def still_here() -> ResponseReturnValue:
     """"Are you still there?": a press keeps a pupil's session going (the page's script
     calls it too); without JavaScript the page itself asks."""
     form = EmptyForm()
@@ -275,14 +282,14 @@ def still_here():
 
 
 @bp.route("/")
-def index():
+def index() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
@@ -292,6 +299,7 @@ def login():
         result = service.password_sign_in(form.username.data, form.password.data,
                                           client=request.remote_addr or "unknown",
                                           device=known)
+        db.session.commit()  # the request's one commit: the sign-in, or the failure counted
         if result.user is not None:
             target = _safe_next(request.args.get("next"))
             if twostep.asked_of(result.user):
@@ -308,7 +316,7 @@ def login():
 
 
 @bp.route("/login/pictures")
-def picture_names():
+def picture_names() -> ResponseReturnValue:
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     if device is None:
         return render_template("auth/no_device.html"), 403
@@ -318,7 +326,7 @@ def picture_names():
 
 
 @bp.route("/login/pictures/<int:pupil_id>", methods=["GET", "POST"])
-def picture_code(pupil_id: int):
+def picture_code(pupil_id: int) -> ResponseReturnValue:
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     if device is None:
         return render_template("auth/no_device.html"), 403
@@ -338,6 +346,7 @@ def picture_code(pupil_id: int):
         if len(chosen) == service.PICTURE_CODE_LENGTH:
             result = service.picture_sign_in(
                 pupil, chosen, service.device_id(request.cookies[service.DEVICE_COOKIE]))
+            db.session.commit()  # the sign-in, or the failure counted
             session.pop("pictures", None)
             if result.user is not None:
                 _start_session(result.user)
@@ -353,7 +362,7 @@ def picture_code(pupil_id: int):
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         # End the session on the server too: a copy of this cookie no longer signs anyone in.
@@ -368,13 +377,14 @@ def logout():
 
 @bp.route("/agreement", methods=["GET", "POST"])
 @login_required
-def agreement():
+def agreement() -> ResponseReturnValue:
     agreement = agreement_for(current_user.agreement_key)
     form = EmptyForm()
     if service.has_accepted(current_user):
         return redirect(home_for(current_user))
     if form.validate_on_submit():
         service.accept(current_user)
+        db.session.commit()
         flash("Thank you. You are ready to start.", "success")
         return redirect(home_for(current_user))
     return render_template("auth/agreement.html", agreement=agreement, form=form)
@@ -382,7 +392,7 @@ def agreement():
 
 @bp.route("/device", methods=["GET", "POST"])
 @require("teach")
-def device():
+def device() -> ResponseReturnValue:
     """A teacher turns this device into (or out of) picture sign-in for one class."""
     classes = [c for c in visible_classes(current_user) if c.band == "ks1"] or \
         visible_classes(current_user)
@@ -402,7 +412,7 @@ def device():
         response = make_response(redirect(url_for("auth.device")))
         response.set_cookie(
             service.DEVICE_COOKIE, token,
-            max_age=int((until - service.utcnow().date()).days + 1) * 86400,
+            max_age=int((until - utcnow().date()).days + 1) * 86400,
             httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
         flash(f"This device now offers picture sign-in for {chosen.name} until "

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from ..content.model import Question
+from ..content.model import Choice, Question, Step
 
 
 class AnswerError(ValueError):
     """The form was incomplete or malformed; ``message`` says what to fix."""
 
-    def __init__(self, message: str, given: dict | None = None):
+    def __init__(self, message: str, given: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.given = given or {}
@@ -21,7 +23,7 @@ class AnswerError(ValueError):
 @dataclass(frozen=True)
 class Marked:
     correct: bool
-    answer: dict  # what the pupil gave, stored as JSON
+    answer: dict[str, Any]  # what the pupil gave, stored as JSON
     misconception: str | None
     feedback: list[str] = field(default_factory=list)
 
@@ -52,7 +54,7 @@ def shuffled(question: Question, pupil_id: int, keys: list[str]) -> list[str]:
     return out
 
 
-def shuffled_choices(step, pupil_id: int) -> list:
+def shuffled_choices(step: Step, pupil_id: int) -> list[Choice]:
     """A scenario's choices in a stable order per pupil (the safe one is not always first)."""
     seed = hashlib.sha256(f"{pupil_id}:scenario:{step.id}".encode()).hexdigest()
     out = list(step.choices)
@@ -70,41 +72,48 @@ def display_order(question: Question, pupil_id: int) -> list[str]:
     return shuffled(question, pupil_id, keys)
 
 
-def mark(question: Question, form) -> Marked:
-    """Mark one answer. ``form`` is a mapping of the submitted fields."""
-    if question.type == "choice":
-        key = form.get("answer", "")
-        option = next((o for o in question.options if o.key == key), None)
-        if option is None:
-            raise AnswerError("Choose one answer.")
-        return Marked(option.correct, {"option": key, "text": option.text},
-                      None if option.correct else option.misconception, [option.feedback])
-    if question.type == "true_false":
-        value = form.get("answer", "")
-        if value not in ("true", "false"):
-            raise AnswerError("Choose True or False.")
-        said = value == "true"
-        correct = said == question.answer
-        return Marked(correct, {"answer": said}, None if correct else question.misconception,
-                      [question.feedback_true if said else question.feedback_false])
-    if question.type == "order":
-        n = len(question.items)
-        given: dict[str, str] = {f"pos-{i}": form.get(f"pos-{i}", "") for i in range(n)}
-        positions: dict[int, int] = {}
-        for i in range(n):
-            raw = given[f"pos-{i}"]
-            if not raw.isdigit() or not 1 <= int(raw) <= n:
-                raise AnswerError(f"Give every step a number from 1 to {n}. "
-                                  f"\u201c{question.items[i]}\u201d has no number yet.", given)
-            positions[i] = int(raw)
-        if len(set(positions.values())) != n:
-            raise AnswerError(f"Use each number from 1 to {n} once.", given)
-        order = [i for i, _ in sorted(positions.items(), key=lambda kv: kv[1])]
-        correct = order == list(range(n))
-        return Marked(correct, {"order": order},
-                      None if correct else question.misconception,
-                      [question.feedback_right if correct else question.feedback_wrong])
-    # sort
+Form = Mapping[str, str]  # the submitted fields
+
+
+def _mark_choice(question: Question, form: Form) -> Marked:
+    key = form.get("answer", "")
+    option = next((o for o in question.options if o.key == key), None)
+    if option is None:
+        raise AnswerError("Choose one answer.")
+    return Marked(option.correct, {"option": key, "text": option.text},
+                  None if option.correct else option.misconception, [option.feedback])
+
+
+def _mark_true_false(question: Question, form: Form) -> Marked:
+    value = form.get("answer", "")
+    if value not in ("true", "false"):
+        raise AnswerError("Choose True or False.")
+    said = value == "true"
+    correct = said == question.answer
+    return Marked(correct, {"answer": said}, None if correct else question.misconception,
+                  [question.feedback_true if said else question.feedback_false])
+
+
+def _mark_order(question: Question, form: Form) -> Marked:
+    n = len(question.items)
+    given: dict[str, str] = {f"pos-{i}": form.get(f"pos-{i}", "") for i in range(n)}
+    positions: dict[int, int] = {}
+    for i in range(n):
+        raw = given[f"pos-{i}"]
+        if not raw.isdigit() or not 1 <= int(raw) <= n:
+            raise AnswerError(f"Give every step a number from 1 to {n}. "
+                              f"\u201c{question.items[i]}\u201d has no number yet.", given)
+        positions[i] = int(raw)
+    if len(set(positions.values())) != n:
+        raise AnswerError(f"Use each number from 1 to {n} once.", given)
+    order = [i for i, _ in sorted(positions.items(), key=lambda kv: kv[1])]
+    correct = order == list(range(n))
+    return Marked(correct, {"order": order},
+                  None if correct else question.misconception,
+                  [question.feedback_right if correct else question.feedback_wrong])
+
+
+def _mark_sort(question: Question, form: Form) -> Marked:
     given = {f"item-{item.key}": form.get(f"item-{item.key}", "") for item in question.sort_items}
     wrong = []
     for item in question.sort_items:
@@ -119,6 +128,17 @@ def mark(question: Question, form) -> Marked:
         feedback = [i.feedback for i in question.sort_items]
     return Marked(correct, {"groups": {k[5:]: v for k, v in given.items()}},
                   None if correct else wrong[0].misconception, feedback)
+
+
+MARKERS: dict[str, Callable[[Question, Form], Marked]] = {
+    "choice": _mark_choice, "true_false": _mark_true_false, "order": _mark_order,
+    "sort": _mark_sort,
+}
+
+
+def mark(question: Question, form: Form) -> Marked:
+    """Mark one answer. ``form`` is a mapping of the submitted fields."""
+    return MARKERS.get(question.type, _mark_sort)(question, form)
 
 
 def right_answer(question: Question) -> list[str]:

@@ -40,5 +40,5 @@ def save(pupil: Pupil, form: SettingsForm) -> PupilSettings:
     row.high_contrast = bool(form.high_contrast.data)
     row.reduced_motion = bool(form.reduced_motion.data)
     row.updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return row

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..auth.forms import EmptyForm
-from ..content.model import Lesson
+from ..content.model import Catalogue, Lesson, Question
 from ..db import db
+from ..extensions import catalogue
 from ..models import QuizAnswer
 from ..permissions import require
 from ..teach.assignments import (
@@ -17,6 +22,7 @@ from ..teach.assignments import (
 from . import bp, progress
 from .quiz import (
     AnswerError,
+    Marked,
     display_order,
     mark,
     right_answer,
@@ -27,8 +33,8 @@ from .quiz import (
 RETRIES_BEFORE_ANSWER = 2
 
 
-def _catalogue():
-    return current_app.extensions["catalogue"]
+def _catalogue() -> Catalogue:
+    return catalogue()
 
 
 def _lesson(slug: str) -> Lesson:
@@ -40,11 +46,11 @@ def _lesson(slug: str) -> Lesson:
     return lesson
 
 
-def _go(lesson: Lesson, position: str):
+def _go(lesson: Lesson, position: str) -> WerkzeugResponse:
     return redirect(_url_for_position(lesson, position))
 
 
-def _bar(lesson: Lesson, position: str) -> dict:
+def _bar(lesson: Lesson, position: str) -> dict[str, int]:
     index = lesson.position_index(position)
     total = lesson.total_positions
     return {"index": index, "total": total, "percent": round(100 * index / max(1, total))}
@@ -52,17 +58,19 @@ def _bar(lesson: Lesson, position: str) -> dict:
 
 @bp.route("/")
 @require("learn")
-def home():
+def home() -> ResponseReturnValue:
     pupil = current_user.pupil
     work = pupil_work(pupil, _catalogue())
     lessons = pupil_lessons(pupil, _catalogue(), work)
     work = [w for w in work if w.lesson in lessons]  # none of a held-back lesson
     cards, carry_on = progress.home_cards(_catalogue(), pupil, lessons)
     by_slug = {c.lesson.slug: c for c in cards}
-    checks = baseline_answered([pupil.id], {w.lesson.slug for w in work
-                                            if w.assignment.kind == "baseline"})
-    set_work = []
+    checks = baseline_answered([pupil.id], {w.lesson.slug for w in work if w.lesson
+                                            and w.assignment.kind == "baseline"})
+    set_work: list[dict[str, Any]] = []
     for w in work:
+        if w.lesson is None:
+            continue
         if w.assignment.kind == "baseline":
             answered = {k.split(":", 1)[1] for k in checks.get(pupil.id, set())
                         if k.startswith(w.lesson.slug + ":")}
@@ -76,10 +84,10 @@ def home():
             card = by_slug.get(w.lesson.slug)
             set_work.append({"work": w, "card": card, "done": bool(card and card.completed),
                              "check": False, "url": url_for("learn.lesson", slug=w.lesson.slug)})
-    seen: set[tuple[str, bool]] = set()
-    set_work = [x for x in set_work if not ((x["work"].lesson.slug, x["check"]) in seen
-                                            or seen.add((x["work"].lesson.slug, x["check"])))]
-    set_work.sort(key=lambda x: x["done"])
+    first: dict[tuple[str, bool], dict[str, Any]] = {}  # a lesson set twice shows once
+    for x in set_work:
+        first.setdefault((x["work"].lesson.slug, x["check"]), x)
+    set_work = sorted(first.values(), key=lambda x: bool(x["done"]))
     return render_template("learn/home.html", cards=cards, carry_on=carry_on, pupil=pupil,
                            set_work=set_work)
 
@@ -91,12 +99,12 @@ def _next_check(lesson: Lesson, answered: set[str]) -> str:
 
 @bp.route("/<slug>/check/<qid>", methods=["GET", "POST"])
 @require("learn")
-def check(slug: str, qid: str):
+def check(slug: str, qid: str) -> ResponseReturnValue:
     """A baseline check: the lesson's quiz before teaching, once, with no marks shown."""
     pupil = current_user.pupil
     lesson = _catalogue().lesson(slug)
     question = lesson.quiz.question(qid) if lesson else None
-    if question is None or not may_open_lesson(pupil, lesson) or not any(
+    if lesson is None or question is None or not may_open_lesson(pupil, lesson) or not any(
             w.assignment.kind == "baseline" for w in pupil_work(pupil, _catalogue(), slug=slug)):
         abort(404)
     answered = {k.split(":", 1)[1] for k in baseline_answered([pupil.id], [slug]).get(
@@ -106,11 +114,13 @@ def check(slug: str, qid: str):
         return redirect(url_for("learn.home"))
     if qid in answered:
         return redirect(url_for("learn.check", slug=slug, qid=_next_check(lesson, answered)))
-    error, given = None, {}
+    error: str | None = None
+    given: dict[str, str] = {}
     if request.method == "POST":
         marked, error, given = _mark_posted(question)
         if marked is not None:
             progress.record_answer(pupil, lesson, qid, marked, baseline=True)
+            db.session.commit()
             answered.add(qid)
             if len(answered) >= len(lesson.quiz.questions):
                 flash("Thank you! Your teacher will use your answers to plan the lesson.",
@@ -125,7 +135,7 @@ def check(slug: str, qid: str):
 
 @bp.route("/<slug>/")
 @require("learn")
-def lesson(slug: str):
+def lesson(slug: str) -> ResponseReturnValue:
     lesson = _lesson(slug)
     row = progress.progress_for(current_user.pupil, lesson)
     if row is None or row.completed_at is not None and request.args.get("again"):
@@ -137,7 +147,7 @@ def lesson(slug: str):
 
 @bp.route("/<slug>/step/<step_id>", methods=["GET", "POST"])
 @require("learn")
-def step(slug: str, step_id: str):
+def step(slug: str, step_id: str) -> ResponseReturnValue:
     pupil = current_user.pupil
     lesson = _lesson(slug)
     step = lesson.step(step_id)
@@ -153,7 +163,9 @@ def step(slug: str, step_id: str):
             abort(400)
         if step.type == "story":
             target = progress.after_step(lesson, step)
+            assert target is not None  # a story step always leads on
             progress.unlock(pupil, lesson, target)
+            db.session.commit()
             return _go(lesson, target)
         key = request.form.get("choice", "")
         if step.choice(key) is None:
@@ -163,8 +175,10 @@ def step(slug: str, step_id: str):
             target = progress.after_step(lesson, step, key)
             if target:
                 progress.unlock(pupil, lesson, target)
+            db.session.commit()  # the choice and where it leads, together or not at all
             return redirect(url_for("learn.step", slug=slug, step_id=step_id, chose=key))
     progress.visit(pupil, lesson, position, row)
+    db.session.commit()
     chosen = step.choice(request.args.get("chose", "")) if step.type == "scenario" else None
     target = progress.after_step(lesson, step, chosen.key) if chosen else None
     return render_template("learn/step.html", lesson=lesson, step=step, chosen=chosen,
@@ -183,7 +197,7 @@ def _url_for_position(lesson: Lesson, position: str) -> str:
     return url_for("learn.step", slug=lesson.slug, step_id=ident)
 
 
-def _mark_posted(question):
+def _mark_posted(question: Question) -> tuple[Marked | None, str | None, dict[str, str]]:
     """The posted answer marked, or why it could not be (kept to show the pupil again)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -195,7 +209,7 @@ def _mark_posted(question):
 
 @bp.route("/<slug>/quiz/<qid>", methods=["GET", "POST"])
 @require("learn")
-def question(slug: str, qid: str):
+def question(slug: str, qid: str) -> ResponseReturnValue:
     pupil = current_user.pupil
     lesson = _lesson(slug)
     question = lesson.quiz.question(qid)
@@ -205,15 +219,18 @@ def question(slug: str, qid: str):
     row = progress.progress_for(pupil, lesson)
     if not progress.allowed(pupil, lesson, position, row):
         return redirect(url_for("learn.lesson", slug=slug))
-    error, given = None, {}
+    error: str | None = None
+    given: dict[str, str] = {}
     if request.method == "POST":
         marked, error, given = _mark_posted(question)
         if marked is not None:
-            row = progress.record_answer(pupil, lesson, qid, marked)
-            if marked.correct or row.attempt >= RETRIES_BEFORE_ANSWER:
+            stored = progress.record_answer(pupil, lesson, qid, marked)
+            if marked.correct or stored.attempt >= RETRIES_BEFORE_ANSWER:
                 progress.unlock(pupil, lesson, progress.next_after_question(lesson, qid))
-            return redirect(url_for("learn.question", slug=slug, qid=qid, answer=row.id))
+            db.session.commit()  # the answer and the next question opening: one transaction
+            return redirect(url_for("learn.question", slug=slug, qid=qid, answer=stored.id))
     progress.visit(pupil, lesson, position, row)
+    db.session.commit()
     answer = None
     answer_id = request.args.get("answer", "")
     if answer_id.isdigit():
@@ -235,7 +252,7 @@ def question(slug: str, qid: str):
     ), (400 if error else 200)
 
 
-def _feedback_for(question, stored: dict) -> list[str]:
+def _feedback_for(question: Question, stored: dict[str, Any]) -> list[str]:
     """Feedback for a stored answer; none if the question has changed since it was given."""
     try:
         return mark(question, _as_form(question, stored)).feedback
@@ -243,7 +260,7 @@ def _feedback_for(question, stored: dict) -> list[str]:
         return []
 
 
-def _as_form(question, stored: dict) -> dict:
+def _as_form(question: Question, stored: dict[str, Any]) -> dict[str, str]:
     """Turn a stored answer back into form fields, to re-mark it for its feedback."""
     if question.type == "choice":
         return {"answer": stored.get("option", "")}
@@ -256,19 +273,20 @@ def _as_form(question, stored: dict) -> dict:
 
 @bp.route("/<slug>/done")
 @require("learn")
-def done(slug: str):
+def done(slug: str) -> ResponseReturnValue:
     pupil = current_user.pupil
     lesson = _lesson(slug)
     row = progress.progress_for(pupil, lesson)
     if not progress.allowed(pupil, lesson, "done", row):
         return redirect(url_for("learn.lesson", slug=slug))
     progress.visit(pupil, lesson, "done", row)
+    db.session.commit()
     return render_template("learn/done.html", lesson=lesson)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @require("learn")
-def settings():
+def settings() -> ResponseReturnValue:
     from .settings import SettingsForm, save, settings_for
 
     pupil = current_user.pupil
@@ -276,6 +294,7 @@ def settings():
     form = SettingsForm(obj=current if request.method == "GET" else None)
     if form.validate_on_submit():
         save(pupil, form)
+        db.session.commit()
         flash("Saved. Your pages will look like this on every computer and tablet.", "success")
         return redirect(url_for("learn.settings"))
     return render_template("learn/settings.html", form=form), (400 if form.errors else 200)
@@ -283,7 +302,7 @@ def settings():
 
 @bp.route("/badges")
 @require("learn")
-def badges():
+def badges() -> ResponseReturnValue:
     from .badges import block_progress
 
     pupil = current_user.pupil
@@ -295,7 +314,7 @@ def badges():
 
 @bp.route("/certificate/<block_id>")
 @require("learn")
-def certificate(block_id: str):
+def certificate(block_id: str) -> ResponseReturnValue:
     from .badges import block_progress
 
     pupil = current_user.pupil

@@ -4,6 +4,7 @@ log, and throttles against guessing."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
@@ -73,8 +74,8 @@ class AdminAudit(Base):
     target_type: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[int | None]
     summary: Mapped[str] = mapped_column(String(200))
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -89,7 +90,7 @@ class Throttle(Base):
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def _refuse_change(mapper, connection, target):
+def _refuse_change(mapper: Any, connection: Any, target: Any) -> None:
     from .worries import AppendOnlyError
 
     raise AppendOnlyError("the admin audit log is append-only")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,7 +38,7 @@ class QuizAnswer(Base):
     lesson_slug: Mapped[str] = mapped_column(String(80))
     quiz_slug: Mapped[str] = mapped_column(String(80))
     question_id: Mapped[str] = mapped_column(String(80))
-    answer: Mapped[dict] = mapped_column(JSON)
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
     correct: Mapped[bool]
     misconception: Mapped[str | None] = mapped_column(String(80))
     attempt: Mapped[int] = mapped_column(default=1)

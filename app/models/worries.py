@@ -6,7 +6,9 @@ guards below refuse it, and a correction is a new entry that points at the one i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -141,8 +143,8 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
-def _refuse(kind: str):
-    def listener(mapper, connection, target):
+def _refuse(kind: str) -> Callable[[Any, Any, Any], None]:
+    def listener(mapper: Any, connection: Any, target: Any) -> None:
         raise AppendOnlyError(
             f"{type(target).__name__} rows are append-only: {kind} is not allowed; "
             "add a correction entry instead"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,14 +18,14 @@ from . import bp
 
 
 @bp.route("/healthz")
-def health():
+def health() -> ResponseReturnValue:
     """200 when the database answers and the course is loaded, 503 otherwise.
 
     The outbox figures are reported, not judged: a stuck sender must not take the web servers
     out of a load balancer. Monitors alert on ``outbox_late``. No personal data.
     """
     catalogue = current_app.extensions.get("catalogue")
-    body: dict = {"content_loaded": bool(catalogue), "lessons": len(catalogue or ()),
+    body: dict[str, Any] = {"content_loaded": bool(catalogue), "lessons": len(catalogue or ()),
                   "database": False, "outbox_oldest_unsent_seconds": None,
                   "outbox_failing": None, "outbox_late": None}
     try:

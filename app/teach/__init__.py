@@ -1,12 +1,13 @@
 import sys
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("teach", __name__, url_prefix="/staff")
 
 
 @bp.record_once
-def _load_topics(state) -> None:
+def _load_topics(state: BlueprintSetupState) -> None:
     """Read the topic map once, when the app is built, next to the catalogue."""
     from ..content import ContentError
     from ..content.topics import load_topics

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, literal, or_, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..content.model import Lesson
 from ..db import db, utcnow
@@ -127,7 +128,7 @@ class Evidence:
         return self.baseline.get(pupil_id, {}).get(slug, [])
 
 
-def _answer_key(stored: dict | None) -> str:
+def _answer_key(stored: dict[str, Any] | None) -> str:
     if not isinstance(stored, dict):
         return ""
     if "option" in stored:
@@ -135,6 +136,18 @@ def _answer_key(stored: dict | None) -> str:
     if "answer" in stored:
         return "true" if stored["answer"] else "false"
     return ""
+
+
+def _add_quiz_tries(ev: Evidence, rows: Iterable[Any], with_answers: bool) -> None:
+    """First tries into ``ev.tries``, baseline answers (the first to each question) apart."""
+    for r in rows:
+        t = Try(f"q:{r.question_id}", r.correct, r.misconception, r.created_at,
+                _answer_key(r.answer) if with_answers else "")
+        target = ev.baseline if r.baseline else ev.tries
+        bucket = target.setdefault(r.pupil_id, {}).setdefault(r.lesson_slug, [])
+        if r.baseline and any(x.item == t.item for x in bucket):
+            continue  # a baseline counts its first answer to each question only
+        bucket.append(t)
 
 
 def load_evidence(pupil_ids: list[int], slugs: Iterable[str] | None = None,
@@ -146,39 +159,34 @@ def load_evidence(pupil_ids: list[int], slugs: Iterable[str] | None = None,
         return ev
     slug_list = list(slugs) if slugs is not None else None
 
-    def narrow(query, column):
+    def narrow(query: Any, column: InstrumentedAttribute[str]) -> Any:  # any select()
         return query.where(column.in_(slug_list)) if slug_list is not None else query
 
     for row in db.session.scalars(narrow(select(LessonProgress).where(
             LessonProgress.pupil_id.in_(pupil_ids)), LessonProgress.lesson_slug)):
         ev.progress.setdefault(row.pupil_id, {})[row.lesson_slug] = row
-    cols = [QuizAnswer.pupil_id, QuizAnswer.lesson_slug, QuizAnswer.question_id,
+    cols: list[Any] = [QuizAnswer.pupil_id, QuizAnswer.lesson_slug, QuizAnswer.question_id,
             QuizAnswer.correct, QuizAnswer.misconception, QuizAnswer.created_at,
             QuizAnswer.baseline]
     if with_answers:
         cols.append(QuizAnswer.answer)
     query = select(*cols).where(QuizAnswer.pupil_id.in_(pupil_ids),
                                 or_(QuizAnswer.first_try, QuizAnswer.baseline))
-    for r in db.session.execute(narrow(query, QuizAnswer.lesson_slug).order_by(QuizAnswer.id)):
-        t = Try(f"q:{r.question_id}", r.correct, r.misconception, r.created_at,
-                _answer_key(r.answer) if with_answers else "")
-        target = ev.baseline if r.baseline else ev.tries
-        bucket = target.setdefault(r.pupil_id, {}).setdefault(r.lesson_slug, [])
-        if r.baseline and any(x.item == t.item for x in bucket):
-            continue  # a baseline counts its first answer to each question only
-        bucket.append(t)
-    query = select(ScenarioChoice.pupil_id, ScenarioChoice.lesson_slug, ScenarioChoice.step_id,
+    _add_quiz_tries(ev, db.session.execute(
+        narrow(query, QuizAnswer.lesson_slug).order_by(QuizAnswer.id)), with_answers)
+    choices = select(
+                   ScenarioChoice.pupil_id, ScenarioChoice.lesson_slug, ScenarioChoice.step_id,
                    ScenarioChoice.safe, ScenarioChoice.misconception, ScenarioChoice.created_at,
                    ScenarioChoice.choice).where(ScenarioChoice.pupil_id.in_(pupil_ids),
                                                 ScenarioChoice.first_try)
-    for r in db.session.execute(narrow(query, ScenarioChoice.lesson_slug)):
+    for r in db.session.execute(narrow(choices, ScenarioChoice.lesson_slug)):
         ev.tries.setdefault(r.pupil_id, {}).setdefault(r.lesson_slug, []).append(
             Try(f"s:{r.step_id}", r.safe, r.misconception, r.created_at, r.choice))
     for per_lesson in ev.tries.values():
         for tries in per_lesson.values():
             tries.sort(key=lambda t: t.at)
-    query = select(LevelOverride).where(LevelOverride.pupil_id.in_(pupil_ids))
-    for o in db.session.scalars(narrow(query, LevelOverride.lesson_slug)
+    overrides = select(LevelOverride).where(LevelOverride.pupil_id.in_(pupil_ids))
+    for o in db.session.scalars(narrow(overrides, LevelOverride.lesson_slug)
                                 .order_by(LevelOverride.id)):
         key = (o.pupil_id, o.lesson_slug, o.statement_id)
         ev.overrides[key] = o  # the latest counts
@@ -213,8 +221,8 @@ def statement_levels(lesson: Lesson, pupil_id: int, ev: Evidence) -> list[Statem
             for s in lesson.i_can]
 
 
-def stuck_reasons(recent: list[bool], progress: dict, lessons: dict[str, Lesson],
-                  now: datetime | None = None) -> list[str]:
+def stuck_reasons(recent: list[bool], progress: dict[str, LessonProgress],
+                  lessons: dict[str, Lesson], now: datetime | None = None) -> list[str]:
     """Why a pupil seems stuck with their learning (never anything to do with worries).
 
     ``recent``: whether each of their latest first tries was right, newest first;

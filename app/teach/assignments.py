@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 
 from ..content.model import Catalogue, Lesson
 from ..db import db, utcnow
@@ -22,6 +22,7 @@ from ..models import (
     SchoolClass,
     User,
 )
+from ..permissions import class_roll
 from .dates import school_today
 
 
@@ -35,13 +36,6 @@ class WorkError(ValueError):
 
 
 STATUSES = {"done": "Finished", "started": "Under way", "none": "Not started"}
-
-
-def class_pupils(school_class: SchoolClass) -> list[Pupil]:
-    return list(db.session.scalars(
-        select(Pupil).where(Pupil.class_id == school_class.id, Pupil.status == "active",
-                            Pupil.school_id == school_class.school_id)
-        .order_by(Pupil.first_name, Pupil.surname_initial, Pupil.id)))
 
 
 def class_groups(school_class: SchoolClass) -> list[tuple[PupilGroup, list[int]]]:
@@ -102,7 +96,7 @@ def class_work(school_class: SchoolClass, pupils: list[Pupil], catalogue: Catalo
         if a.target == "class":
             ids = set(in_class)
         elif a.target == "group":
-            name, ids = by_group.get(a.group_id, ("", set()))
+            name, ids = by_group.get(a.group_id or 0, ("", set()))
         else:
             ids = chosen.get(a.id, set())
         out.append(Work(a, catalogue.lesson(a.lesson_slug), frozenset(ids & in_class), name,
@@ -156,60 +150,78 @@ def check_dates(starts_on: date | None, due_on: date | None) -> None:
                         f"({starts_on:%d/%m/%Y}). Choose a due date on or after the start.")
 
 
+def _chosen_lessons(school_class: SchoolClass, catalogue: Catalogue,
+                    lessons: list[str]) -> list[Lesson]:
+    """The lessons asked for: of this class's key stage and not held back for it."""
+    if not lessons:
+        raise WorkError("lessons", "Choose at least one lesson to set.")
+    chosen = []
+    for slug in lessons:
+        lesson = catalogue.lesson(slug)
+        if lesson is None or lesson.band != school_class.band:
+            raise WorkError("lessons", "Choose lessons from this class's key stage.")
+        chosen.append(lesson)
+    held = releases(school_class)
+    for lesson in chosen:
+        if held.get(lesson.slug) == "held":
+            raise WorkError("lessons", f"\u201c{lesson.title}\u201d is held back for this "
+                            "class. Release it on the class's lessons page first.")
+    return chosen
+
+
+def _group_members(school_class: SchoolClass, group_id: int | None,
+                   in_class: set[int]) -> list[int]:
+    group = db.session.get(PupilGroup, group_id) if group_id else None
+    if group is None or group.class_id != school_class.id:
+        raise WorkError("group", "Choose one of this class's groups.")
+    members = [pid for g, m in class_groups(school_class) if g.id == group.id for pid in m
+               if pid in in_class]
+    if not members:
+        raise WorkError("group", f"The group \u201c{group.name}\u201d has no pupils in "
+                        "this class. Add pupils to it or choose another group.")
+    return members
+
+
+def _chosen_pupils(school_class: SchoolClass, target: str, group_id: int | None,
+                   pupil_ids: list[int]) -> list[int]:
+    """Check who the work is for; for chosen pupils, those of them in the class."""
+    in_class = {p.id for p in class_roll(school_class)}
+    if not in_class:
+        raise WorkError("target", f"{school_class.name} has no pupils yet, so there is no one "
+                        "to set work to.")
+    if target == "group":
+        _group_members(school_class, group_id, in_class)
+        return []
+    if target == "pupils":
+        chosen = [pid for pid in dict.fromkeys(pupil_ids) if pid in in_class]
+        if not chosen:
+            raise WorkError("pupils", "Choose at least one pupil.")
+        return chosen
+    if target != "class":
+        raise WorkError("target", "Choose who the work is for.")
+    return []
+
+
 def set_work(school_class: SchoolClass, teacher: User, catalogue: Catalogue, *,
              lessons: list[str], kind: str, target: str, group_id: int | None,
              pupil_ids: list[int], starts_on: date | None, due_on: date | None,
              note: str) -> list[Assignment]:
     """Set each lesson to the class, a group or chosen pupils; all or nothing."""
-    pupils = class_pupils(school_class)
-    in_class = {p.id for p in pupils}
-    if not lessons:
-        raise WorkError("lessons", "Choose at least one lesson to set.")
-    chosen_lessons = []
-    for slug in lessons:
-        lesson = catalogue.lesson(slug)
-        if lesson is None or lesson.band != school_class.band:
-            raise WorkError("lessons", "Choose lessons from this class's key stage.")
-        chosen_lessons.append(lesson)
+    chosen_lessons = _chosen_lessons(school_class, catalogue, lessons)
     check_dates(starts_on, due_on)
-    if not in_class:
-        raise WorkError("target", f"{school_class.name} has no pupils yet, so there is no one "
-                        "to set work to.")
-    held = releases(school_class)
-    for lesson in chosen_lessons:
-        if held.get(lesson.slug) == "held":
-            raise WorkError("lessons", f"\u201c{lesson.title}\u201d is held back for this "
-                            "class. Release it on the class's lessons page first.")
-    members: list[int] = []
-    if target == "group":
-        group = db.session.get(PupilGroup, group_id) if group_id else None
-        if group is None or group.class_id != school_class.id:
-            raise WorkError("group", "Choose one of this class's groups.")
-        members = [pid for g, m in class_groups(school_class) if g.id == group.id for pid in m
-                   if pid in in_class]
-        if not members:
-            raise WorkError("group", f"The group \u201c{group.name}\u201d has no pupils in "
-                            "this class. Add pupils to it or choose another group.")
-    elif target == "pupils":
-        pupil_ids = [pid for pid in dict.fromkeys(pupil_ids) if pid in in_class]
-        if not pupil_ids:
-            raise WorkError("pupils", "Choose at least one pupil.")
-    elif target != "class":
-        raise WorkError("target", "Choose who the work is for.")
-    made = []
+    pupil_ids = _chosen_pupils(school_class, target, group_id, pupil_ids)
     now = utcnow()
-    for lesson in chosen_lessons:
-        a = Assignment(school_id=school_class.school_id, class_id=school_class.id,
+    made = [Assignment(school_id=school_class.school_id, class_id=school_class.id,
                        lesson_slug=lesson.slug, kind=kind, target=target,
                        group_id=group_id if target == "group" else None, starts_on=starts_on,
                        due_on=due_on, note=note.strip(), set_by_id=teacher.id, created_at=now)
-        db.session.add(a)
-        made.append(a)
+            for lesson in chosen_lessons]
+    db.session.add_all(made)
     db.session.flush()
     if target == "pupils":
         db.session.add_all(AssignmentPupil(assignment_id=a.id, pupil_id=pid)
                            for a in made for pid in pupil_ids)
-    db.session.commit()
+        db.session.flush()
     return made
 
 
@@ -217,7 +229,7 @@ def remove_work(assignment: Assignment) -> None:
     db.session.execute(delete(AssignmentPupil).where(
         AssignmentPupil.assignment_id == assignment.id))
     db.session.delete(assignment)
-    db.session.commit()
+    db.session.flush()
 
 
 def _group_name_and_pupils(school_class: SchoolClass, name: str, pupil_ids: list[int],
@@ -227,7 +239,7 @@ def _group_name_and_pupils(school_class: SchoolClass, name: str, pupil_ids: list
     name = " ".join(name.split())
     if not name:
         raise WorkError("name", "Give the group a name.")
-    in_class = {p.id for p in class_pupils(school_class)}
+    in_class = {p.id for p in class_roll(school_class)}
     ids = [pid for pid in dict.fromkeys(pupil_ids) if pid in in_class]
     if not ids:
         raise WorkError("pupils", "Choose at least one pupil for the group.")
@@ -249,7 +261,7 @@ def create_group(school_class: SchoolClass, teacher: User, name: str,
     db.session.add(group)
     db.session.flush()
     db.session.add_all(PupilGroupMember(group_id=group.id, pupil_id=pid) for pid in ids)
-    db.session.commit()
+    db.session.flush()
     return group
 
 
@@ -306,7 +318,7 @@ def set_release(school_class: SchoolClass, teacher: User, lesson: Lesson,
                                      set_by_id=teacher.id))
     else:
         row.state, row.set_by_id, row.updated_at = state, teacher.id, utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def open_by_default(lesson: Lesson, year_group: int, state: str | None) -> bool:
@@ -318,7 +330,7 @@ def open_by_default(lesson: Lesson, year_group: int, state: str | None) -> bool:
 
 # --- a pupil's own set work and lessons -----------------------------------------------------
 
-def _targets_pupil(pupil: Pupil):
+def _targets_pupil(pupil: Pupil) -> ColumnElement[bool]:
     """A WHERE clause: assignments of the pupil's class that are for this pupil."""
     in_group = select(PupilGroupMember.group_id).where(PupilGroupMember.pupil_id == pupil.id)
     chosen = select(AssignmentPupil.assignment_id).where(AssignmentPupil.pupil_id == pupil.id)

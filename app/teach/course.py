@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from ..content.model import FOUR_CS, STRANDS, Catalogue, Lesson, Question
 from ..content.phases import PHASES, Phase, phases_of, years_label
+
+__all__ = ["phases_of", "years_label"]  # also imported from here by the views
 from ..content.topics import Topic
 from ..learn.quiz import right_answer
 

@@ -15,7 +15,7 @@ from .dates import local_date
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def cell(value) -> object:
+def cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -23,14 +23,14 @@ def cell(value) -> object:
     if isinstance(value, int | float):
         return value
     if isinstance(value, datetime | date):
-        return local_date(value).isoformat()
+        return str(local_date(value))
     text = str(value)
     if text.startswith(FORMULA_START):
         return "'" + text
     return text
 
 
-def to_csv(header: list[str], rows: Iterable[Iterable]) -> str:
+def to_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([cell(h) for h in header])
@@ -39,7 +39,7 @@ def to_csv(header: list[str], rows: Iterable[Iterable]) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> Response:
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in filename)
     return Response(to_csv(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{safe}"',

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import select
@@ -12,7 +13,8 @@ from sqlalchemy import select
 from ..content.model import STRANDS, Catalogue, Lesson
 from ..db import db
 from ..learn.progress import percent
-from ..models import LEVELS, Pupil, SchoolClass
+from ..models import LEVELS, Pupil, PupilGroup, SchoolClass
+from ..permissions import class_roll
 from .assessment import (
     Evidence,
     LessonReport,
@@ -30,7 +32,6 @@ from .assignments import (
     baseline_answered,
     baseline_for_lesson,
     class_groups,
-    class_pupils,
     class_work,
     open_by_default,
     releases,
@@ -106,7 +107,7 @@ class ClassPage:
     open_slugs: set[str]
     rows: list[PupilRow]
     work: list[WorkRow]
-    groups: list
+    groups: list[tuple[PupilGroup, list[int]]]
     release_state: dict[str, str]
     pupils: list[Pupil] = field(default_factory=list)
 
@@ -131,7 +132,7 @@ def _cell(lesson: Lesson, pupil: Pupil, ev: Evidence) -> Cell:
 
 def class_page(catalogue: Catalogue, school_class: SchoolClass) -> ClassPage:
     lessons = list(catalogue.by_band[school_class.band])
-    pupils = class_pupils(school_class)
+    pupils = class_roll(school_class)
     ids = [p.id for p in pupils]
     grid = load_grid(school_class.id, lessons)
     groups = class_groups(school_class)
@@ -162,14 +163,14 @@ def class_page(catalogue: Catalogue, school_class: SchoolClass) -> ClassPage:
     return ClassPage(school_class, lessons, open_slugs, rows, work_rows, groups, state, pupils)
 
 
-def class_csv_rows(page: ClassPage) -> tuple[list[str], list[list]]:
+def class_csv_rows(page: ClassPage) -> tuple[list[str], list[list[object]]]:
     header = ["Pupil"]
     for lesson in page.lessons:
         header += [f"{lesson.title}: status", f"{lesson.title}: first-try score %"]
     header += ["Lessons finished", "First tries right", "First tries"]
     out = []
     for r in page.rows:
-        line: list = [r.pupil.short_name]
+        line: list[object] = [r.pupil.short_name]
         for c in r.cells:
             line += [{"done": "finished", "started": "under way", "none": "not started"}[
                 c.status], c.score]
@@ -181,12 +182,12 @@ def class_csv_rows(page: ClassPage) -> tuple[list[str], list[list]]:
 # --- one lesson across the class ---------------------------------------------------------
 
 def lesson_page(lesson: Lesson, school_class: SchoolClass) -> LessonReport:
-    pupils = class_pupils(school_class)
+    pupils = class_roll(school_class)
     ev = load_evidence([p.id for p in pupils], [lesson.slug], with_answers=True)
     return lesson_report(lesson, pupils, ev)
 
 
-def lesson_csv_rows(report: LessonReport) -> tuple[list[str], list[list]]:
+def lesson_csv_rows(report: LessonReport) -> tuple[list[str], list[list[object]]]:
     lesson = report.lesson
     header = ["Pupil", "First tries right", "First tries", "First-try score %",
               "Baseline right", "Baseline answered"]
@@ -197,7 +198,7 @@ def lesson_csv_rows(report: LessonReport) -> tuple[list[str], list[list]]:
     for p in report.pupils:
         right, tried = report.scores[p.id]
         b_right, b_tried = report.baseline[p.id]
-        line: list = [p.short_name, right, tried, percent_of(right, tried),
+        line: list[object] = [p.short_name, right, tried, percent_of(right, tried),
                       b_right if b_tried else None, b_tried]
         for lv in report.levels[p.id]:
             line += _level_cells(lesson, lv)
@@ -205,7 +206,7 @@ def lesson_csv_rows(report: LessonReport) -> tuple[list[str], list[list]]:
     return header, out
 
 
-def _level_cells(lesson: Lesson, lv: StatementLevel) -> list:
+def _level_cells(lesson: Lesson, lv: StatementLevel) -> list[object]:
     d = lv.derived
     return [d.label, lesson.misconception_text(d.misconception) if d.misconception else "",
             LEVELS[lv.override.level] if lv.override else "",
@@ -220,7 +221,7 @@ class PupilLesson:
     cell: Cell
     levels: list[StatementLevel]
     baseline: tuple[int, int]
-    history: dict[str, list]
+    history: dict[str, list[Any]]
     completed_at: object
 
 
@@ -238,7 +239,7 @@ def pupil_page(catalogue: Catalogue, pupil: Pupil) -> list[PupilLesson]:
     return out
 
 
-def pupil_csv_rows(rows: list[PupilLesson]) -> tuple[list[str], list[list]]:
+def pupil_csv_rows(rows: list[PupilLesson]) -> tuple[list[str], list[list[object]]]:
     header = ["Lesson", "Status", "Finished on", "First tries right", "First tries",
               "First-try score %", "Baseline right", "Baseline answered", "I can statement",
               "Derived level", "Misconception", "Teacher's level", "Teacher's note"]
@@ -307,7 +308,7 @@ def coverage_page(catalogue: Catalogue, classes: list[SchoolClass]) -> list[Cove
     return out
 
 
-def coverage_csv_rows(rows: list[CoverageRow]) -> tuple[list[str], list[list]]:
+def coverage_csv_rows(rows: list[CoverageRow]) -> tuple[list[str], list[list[object]]]:
     header = ["Class", "Year", "Pupils", "Strand", "Lessons for the key stage",
               "Lessons taught", "Judgements secure", "Judgements made", "Secure %"]
     out = []

@@ -3,13 +3,16 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..admin.pupils import reset_sign_in
 from ..auth.forms import EmptyForm
+from ..content.model import Lesson
 from ..db import db
-from ..models import Pupil, SchoolClass
-from ..permissions import managed_class_or_404, require, visible_classes
+from ..extensions import catalogue as loaded_catalogue
+from ..models import SchoolClass
+from ..permissions import class_pupil, managed_class_or_404, require, visible_classes
 from . import bp
 from .course import (
     course_plan,
@@ -27,15 +30,15 @@ bp.add_app_template_filter(years_label, "years_label")
 
 @bp.route("/")
 @require("staff")
-def home():
+def home() -> ResponseReturnValue:
     return render_template("teach/home.html", classes=visible_classes(current_user),
-                           catalogue=current_app.extensions["catalogue"])
+                           catalogue=loaded_catalogue())
 
 
 @bp.route("/course")
 @require("teach")
-def course():
-    catalogue = current_app.extensions["catalogue"]
+def course() -> ResponseReturnValue:
+    catalogue = loaded_catalogue()
     return render_template(
         "teach/course.html", plan=course_plan(catalogue), coverage=coverage(catalogue),
         topics=topic_rows(catalogue, current_app.extensions.get("topics", ())),
@@ -44,7 +47,7 @@ def course():
 
 @bp.route("/lessons/<slug>")
 @require("teach")
-def lesson_notes(slug: str):
+def lesson_notes(slug: str) -> ResponseReturnValue:
     lesson = _lesson_or_404(slug)
     return render_template("teach/lesson_notes.html", lesson=lesson,
                            phases=phases_of(lesson), questions=notes_questions(lesson),
@@ -53,7 +56,7 @@ def lesson_notes(slug: str):
 
 @bp.route("/lessons/<slug>/letter")
 @require("teach")
-def family_letter_page(slug: str):
+def family_letter_page(slug: str) -> ResponseReturnValue:
     """A printable letter home for one lesson, optionally from one of the teacher's classes."""
     lesson = _lesson_or_404(slug)
     school_class = None
@@ -65,8 +68,8 @@ def family_letter_page(slug: str):
     return render_template("teach/letter.html", letter=letter)
 
 
-def _lesson_or_404(slug: str):
-    lesson = current_app.extensions["catalogue"].lesson(slug)
+def _lesson_or_404(slug: str) -> Lesson:
+    lesson = loaded_catalogue().lesson(slug)
     if lesson is None:
         abort(404)
     return lesson
@@ -78,7 +81,7 @@ def _class_or_404(class_id: int) -> SchoolClass:
 
 @bp.route("/classes/<int:class_id>/pictures")
 @require("teach")
-def picture_cards(class_id: int):
+def picture_cards(class_id: int) -> ResponseReturnValue:
     """Each pupil's three sign-in pictures, to tell them or print as cards (KS1 classes)."""
     school_class = _class_or_404(class_id)
     return render_template("teach/picture_cards.html", school_class=school_class,
@@ -87,10 +90,10 @@ def picture_cards(class_id: int):
 
 @bp.route("/classes/<int:class_id>/pictures/<int:pupil_id>", methods=["POST"])
 @require("teach")
-def new_picture_code(class_id: int, pupil_id: int):
+def new_picture_code(class_id: int, pupil_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
-    pupil = db.session.get(Pupil, pupil_id)
-    if pupil is None or pupil.class_id != school_class.id or not EmptyForm().validate_on_submit():
+    pupil = class_pupil(school_class, pupil_id)
+    if pupil is None or not EmptyForm().validate_on_submit():
         abort(404)
     # New details for the pupil's band (pictures in KS1), unpaused and audited.
     credentials = reset_sign_in(pupil, current_user)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.forms import EmptyForm
-from ..content.model import STRANDS, Lesson
+from ..content.model import STRANDS, Catalogue, Lesson
 from ..db import db
-from ..models import LEVELS, Assignment, LevelOverride, PupilGroup, SchoolClass
+from ..extensions import catalogue
+from ..models import LEVELS, LevelOverride, Pupil, SchoolClass
 from ..permissions import (
     class_pupil,
     coverage_classes,
     managed_class_or_404,
-    may_manage_work,
+    managed_group_or_404,
+    managed_work_or_404,
     may_see_coverage,
     require,
+    visible_pupils,
 )
 from . import bp
 from .assignments import (
@@ -24,7 +28,6 @@ from .assignments import (
     change_group,
     change_work,
     class_groups,
-    class_pupils,
     create_group,
     releases,
     remove_group,
@@ -47,8 +50,8 @@ from .reports import (
 )
 
 
-def _catalogue():
-    return current_app.extensions["catalogue"]
+def _catalogue() -> Catalogue:
+    return catalogue()
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
@@ -64,7 +67,7 @@ def _class_lesson_or_404(school_class: SchoolClass, slug: str) -> Lesson:
 
 @bp.route("/classes/<int:class_id>")
 @require("teach")
-def class_progress(class_id: int):
+def class_progress(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     page = class_page(_catalogue(), school_class)
     return render_template("teach/class.html", school_class=school_class, page=page,
@@ -73,7 +76,7 @@ def class_progress(class_id: int):
 
 @bp.route("/classes/<int:class_id>/progress.csv")
 @require("teach")
-def class_csv(class_id: int):
+def class_csv(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     header, rows = class_csv_rows(class_page(_catalogue(), school_class))
     return csv_response(f"{school_class.name}-progress-{school_today().isoformat()}.csv",
@@ -82,10 +85,10 @@ def class_csv(class_id: int):
 
 # --- set work ----------------------------------------------------------------------------
 
-def _work_form(school_class: SchoolClass) -> tuple[SetWorkForm, list, list]:
+def _work_form(school_class: SchoolClass) -> tuple[SetWorkForm, list[Lesson], list[Pupil]]:
     form = SetWorkForm()
     lessons = list(_catalogue().by_band[school_class.band])
-    pupils = class_pupils(school_class)
+    pupils = visible_pupils(current_user, school_class)
     groups = class_groups(school_class)
     form.lessons.choices = [SelectChoice(x.slug, x.title) for x in lessons]
     form.pupils.choices = [SelectChoice(str(p.id), p.short_name) for p in pupils]
@@ -99,7 +102,7 @@ def _work_form(school_class: SchoolClass) -> tuple[SetWorkForm, list, list]:
 
 @bp.route("/classes/<int:class_id>/set-work", methods=["GET", "POST"])
 @require("teach")
-def set_work_page(class_id: int):
+def set_work_page(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     form, lessons, pupils = _work_form(school_class)
     status = 200
@@ -117,6 +120,7 @@ def set_work_page(class_id: int):
             except WorkError as exc:
                 getattr(form, exc.field).errors = [exc.message]
             else:
+                db.session.commit()
                 n = len(made)
                 flash(f"Set {n} lesson{'s' if n != 1 else ''} to {school_class.name}"
                       f"{'' if form.target.data == 'class' else ' (' + form.target.data + ')'}."
@@ -130,30 +134,21 @@ def set_work_page(class_id: int):
 
 @bp.route("/classes/<int:class_id>/work/<int:assignment_id>")
 @require("teach")
-def work_detail(class_id: int, assignment_id: int):
+def work_detail(class_id: int, assignment_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
-    assignment = db.session.get(Assignment, assignment_id)
-    if not may_manage_work(current_user, assignment, school_class):
-        abort(404)
+    assignment = managed_work_or_404(current_user, school_class, assignment_id)
     page = class_page(_catalogue(), school_class)
     row = next(w for w in page.work if w.work.assignment.id == assignment.id)
     return render_template("teach/work.html", school_class=school_class, row=row,
                            form=EmptyForm())
 
 
-def _work_or_404(school_class: SchoolClass, assignment_id: int) -> Assignment:
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not may_manage_work(current_user, assignment, school_class):
-        abort(404)
-    return assignment
-
-
 @bp.route("/classes/<int:class_id>/work/<int:assignment_id>/edit", methods=["GET", "POST"])
 @require("teach")
-def work_edit(class_id: int, assignment_id: int):
+def work_edit(class_id: int, assignment_id: int) -> ResponseReturnValue:
     """New dates or a new note for set work (the lesson and who it is for stay)."""
     school_class = _class_or_404(class_id)
-    assignment = _work_or_404(school_class, assignment_id)
+    assignment = managed_work_or_404(current_user, school_class, assignment_id)
     form = WorkDatesForm(obj=assignment)
     status = 200
     if request.method == "POST":
@@ -178,24 +173,23 @@ def work_edit(class_id: int, assignment_id: int):
 
 @bp.route("/classes/<int:class_id>/work/<int:assignment_id>/remove", methods=["POST"])
 @require("teach")
-def work_remove(class_id: int, assignment_id: int):
+def work_remove(class_id: int, assignment_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
-    assignment = db.session.get(Assignment, assignment_id)
-    if not may_manage_work(current_user, assignment, school_class):
-        abort(404)
+    assignment = managed_work_or_404(current_user, school_class, assignment_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     remove_work(assignment)
+    db.session.commit()
     flash("That work is no longer set. Pupils keep what they have done.", "success")
     return redirect(url_for("teach.class_progress", class_id=school_class.id))
 
 
 @bp.route("/classes/<int:class_id>/groups", methods=["GET", "POST"])
 @require("teach")
-def groups(class_id: int):
+def groups(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     form = GroupForm()
-    pupils = class_pupils(school_class)
+    pupils = visible_pupils(current_user, school_class)
     form.pupils.choices = [SelectChoice(str(p.id), p.short_name) for p in pupils]
     if request.method == "GET":
         form.name.data = request.args.get("name", "")[:60]
@@ -209,6 +203,7 @@ def groups(class_id: int):
             except WorkError as exc:
                 getattr(form, exc.field).errors = [exc.message]
             else:
+                db.session.commit()
                 flash(f"Group \u201c{group.name}\u201d made. You can set work to it.", "success")
                 return redirect(url_for("teach.groups", class_id=school_class.id))
         status = 400
@@ -218,21 +213,14 @@ def groups(class_id: int):
                            groups=existing), status
 
 
-def _group_or_404(school_class: SchoolClass, group_id: int) -> PupilGroup:
-    group = db.session.get(PupilGroup, group_id)
-    if group is None or not may_manage_work(current_user, group, school_class):
-        abort(404)
-    return group
-
-
 @bp.route("/classes/<int:class_id>/groups/<int:group_id>", methods=["GET", "POST"])
 @require("teach")
-def group_edit(class_id: int, group_id: int):
+def group_edit(class_id: int, group_id: int) -> ResponseReturnValue:
     """Rename a group or choose its pupils again."""
     school_class = _class_or_404(class_id)
-    group = _group_or_404(school_class, group_id)
+    group = managed_group_or_404(current_user, school_class, group_id)
     form = GroupForm()
-    pupils = class_pupils(school_class)
+    pupils = visible_pupils(current_user, school_class)
     form.pupils.choices = [SelectChoice(str(p.id), p.short_name) for p in pupils]
     if request.method == "GET":
         form.name.data = group.name
@@ -259,9 +247,9 @@ def group_edit(class_id: int, group_id: int):
 
 @bp.route("/classes/<int:class_id>/groups/<int:group_id>/remove", methods=["POST"])
 @require("teach")
-def group_remove(class_id: int, group_id: int):
+def group_remove(class_id: int, group_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
-    group = _group_or_404(school_class, group_id)
+    group = managed_group_or_404(current_user, school_class, group_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     name = group.name
@@ -277,7 +265,7 @@ def group_remove(class_id: int, group_id: int):
 
 @bp.route("/classes/<int:class_id>/lessons")
 @require("teach")
-def class_lessons(class_id: int):
+def class_lessons(class_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     state = releases(school_class)
     return render_template("teach/class_lessons.html", school_class=school_class,
@@ -287,7 +275,7 @@ def class_lessons(class_id: int):
 
 @bp.route("/classes/<int:class_id>/lessons/<slug>/release", methods=["POST"])
 @require("teach")
-def release(class_id: int, slug: str):
+def release(class_id: int, slug: str) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     lesson = _class_lesson_or_404(school_class, slug)
     form = ReleaseForm()
@@ -298,6 +286,7 @@ def release(class_id: int, slug: str):
         return redirect(url_for("teach.class_lessons", class_id=school_class.id))
     state = None if form.state.data == "default" else form.state.data
     set_release(school_class, current_user, lesson, state)
+    db.session.commit()
     words = {"released": "is released to", "held": "is held back from",
              None: "follows the year rule for"}[state]
     flash(f"\u201c{lesson.title}\u201d {words} {school_class.name}.", "success")
@@ -308,7 +297,7 @@ def release(class_id: int, slug: str):
 
 @bp.route("/classes/<int:class_id>/lessons/<slug>/assess")
 @require("teach")
-def lesson_assessment(class_id: int, slug: str):
+def lesson_assessment(class_id: int, slug: str) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     lesson = _class_lesson_or_404(school_class, slug)
     report = lesson_page(lesson, school_class)
@@ -318,7 +307,7 @@ def lesson_assessment(class_id: int, slug: str):
 
 @bp.route("/classes/<int:class_id>/lessons/<slug>/assess.csv")
 @require("teach")
-def lesson_assessment_csv(class_id: int, slug: str):
+def lesson_assessment_csv(class_id: int, slug: str) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     lesson = _class_lesson_or_404(school_class, slug)
     header, rows = lesson_csv_rows(lesson_page(lesson, school_class))
@@ -326,14 +315,14 @@ def lesson_assessment_csv(class_id: int, slug: str):
                         header, rows)
 
 
-def _pupil_or_404(school_class: SchoolClass, pupil_id: int):
+def _pupil_or_404(school_class: SchoolClass, pupil_id: int) -> Pupil:
     pupil = class_pupil(school_class, pupil_id)
     if pupil is None:
         abort(404)
     return pupil
 
 
-def _override_form(pupil) -> OverrideForm:
+def _override_form(pupil: Pupil) -> OverrideForm:
     form = OverrideForm()
     form.statement.choices = [SelectChoice("", "Choose a statement…")] + [
         SelectChoice(f"{x.slug}:{s.id}", f"{x.title}: {s.text}")
@@ -343,7 +332,7 @@ def _override_form(pupil) -> OverrideForm:
 
 @bp.route("/classes/<int:class_id>/pupils/<int:pupil_id>", methods=["GET", "POST"])
 @require("teach")
-def pupil_report(class_id: int, pupil_id: int):
+def pupil_report(class_id: int, pupil_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     pupil = _pupil_or_404(school_class, pupil_id)
     form = _override_form(pupil)
@@ -378,7 +367,7 @@ def pupil_report(class_id: int, pupil_id: int):
 
 @bp.route("/classes/<int:class_id>/pupils/<int:pupil_id>/report.csv")
 @require("teach")
-def pupil_report_csv(class_id: int, pupil_id: int):
+def pupil_report_csv(class_id: int, pupil_id: int) -> ResponseReturnValue:
     school_class = _class_or_404(class_id)
     pupil = _pupil_or_404(school_class, pupil_id)
     header, rows = pupil_csv_rows(pupil_page(_catalogue(), pupil))
@@ -389,7 +378,7 @@ def pupil_report_csv(class_id: int, pupil_id: int):
 
 @bp.route("/coverage")
 @require("teach")
-def school_coverage():
+def school_coverage() -> ResponseReturnValue:
     if not may_see_coverage(current_user):
         abort(403)
     rows = coverage_page(_catalogue(), coverage_classes(current_user))
@@ -399,7 +388,7 @@ def school_coverage():
 
 @bp.route("/coverage.csv")
 @require("teach")
-def school_coverage_csv():
+def school_coverage_csv() -> ResponseReturnValue:
     if not may_see_coverage(current_user):
         abort(403)
     header, rows = coverage_csv_rows(coverage_page(_catalogue(), coverage_classes(current_user)))
