@@ -1,4 +1,4 @@
-"""Operations: /healthz, structured request logs, backup and restore, the whole stack."""
+"""Operations: /healthz, structured request logs, backup and restore, two hosts."""
 
 from __future__ import annotations
 
@@ -252,73 +252,7 @@ def test_backup_of_postgresql_points_to_pg_dump(tmp_path):
         check_backup(tmp_path / "nothing-here.db")
 
 
-# --- the whole stack, from the systemd units' own commands ----------------------------------
-
-
-def test_run_stack_serves_and_sends_with_the_units_commands(databases, tmp_path):
-    """deploy/run-stack.sh: schema upgrade, gunicorn (2 workers) and the sender, as the units
-    run them; a pupil's worry over real HTTP becomes exactly one email; SIGTERM stops it all."""
-    import os
-    import signal
-    import subprocess
-    import time
-    import urllib.request
-
-    from .conftest import FIXTURE_CONTENT, REPO
-    from .smtp import SMTPServer, free_port
-    from .test_worry_concurrency import TOKEN, WORRY_TOKEN, Browser
-
-    url = databases.fresh(tmp_path)
-    port = free_port()
-    smtp = SMTPServer().start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SAFE_ONLINE"))}
-    env.update({"DATABASE_URL": url, "FLASK_SECRET_KEY": "stack-secret",
-                "FLASK_CONTENT_DIR": str(FIXTURE_CONTENT), "FLASK_SMTP_HOST": "127.0.0.1",
-                "FLASK_SMTP_PORT": str(smtp.port), "FLASK_OUTBOX_POLL_SECONDS": "0.2",
-                "FLASK_PUBLIC_URL": "https://school.test",
-                "SAFE_ONLINE_BIND": f"127.0.0.1:{port}"})
-    proc = subprocess.Popen([str(REPO / "deploy" / "run-stack.sh")], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        health = None
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5) as r:
-                    health = json.loads(r.read())
-                    break
-            except OSError:
-                time.sleep(0.25)
-        assert health and health["status"] == "ok" and health["database"] is True
-        pupil = Browser(base)
-        page = pupil.get("/login")
-        pupil.post("/login", {"csrf_token": TOKEN.search(page).group(1), "username": "pupil",
-                              "password": "demo-pupil-pass"})
-        agreement = pupil.get("/agreement")
-        pupil.post("/agreement", {"csrf_token": TOKEN.search(agreement).group(1)})
-        form = pupil.get("/worry/")
-        status, final = pupil.post("/worry/", {
-            "csrf_token": TOKEN.search(form).group(1), "token": WORRY_TOKEN.search(form).group(1),
-            "step": "3", "kind": "unkind", "about": "me", "words": "", "talk": "yes",
-            "from": "/learn/"})
-        assert status == 200 and "/worry/sent/" in final
-        for _ in range(240):
-            if smtp.messages:
-                break
-            time.sleep(0.25)
-        assert [m["To"] for m in smtp.messages] == ["dsl@demo-primary.example"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            output = proc.communicate(timeout=60)[0]
-        finally:
-            smtp.stop()
-    assert proc.returncode == 0, output
-    assert "run-stack: web" in output and "sender (pid" in output
-    assert "watching the outbox" in output and "Sender stopped." in output
-    with pytest.raises(OSError):  # gunicorn is gone too
-        urllib.request.urlopen(base + "/healthz", timeout=2)
+# --- the whole stack: tests/test_faults.py (deploy/run-stack.sh, restarts, the burst) ------
 
 
 def test_the_backup_timers_script_writes_a_checked_copy_and_prunes_old_ones(

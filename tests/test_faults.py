@@ -1,0 +1,409 @@
+"""Faults against the real stack: gunicorn and the sender started from the systemd units'
+own lines (deploy/run-stack.sh), pupils over real HTTP, a real SMTP server (aiosmtpd).
+
+- the whole stack: the web server and the sender killed, restarted by the supervisor;
+- the Done-when burst: 200 worries from 100 pupils, 4 workers, two overlapping senders, a
+  worker killed mid-burst; every confirmed worry stored once, a pupil who lost the answer
+  resends without a duplicate, each lead hears of each worry in exactly one email;
+- the database full (SQLite) or unreachable (PostgreSQL), then back.
+
+SQLite by default, PostgreSQL with TEST_DATABASE_URL (scripts/test.sh runs both). Every
+process a test starts is stopped by the test. Timings are in bench/alerts.py, never here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from app import create_app
+from app.auth.service import hash_password
+from app.db import db
+from app.demo import add_pupils
+from app.models import OutboxEmail, School, SchoolClass, StaffRole, User, Worry
+
+from .conftest import FIXTURE_CONTENT, REPO, base_config
+from .smtp import SMTPServer, _Inbox, free_port
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+WORRY_TOKEN = re.compile(r'name="token" value="([0-9a-f]{32})"')
+LOST = (ConnectionError, http.client.HTTPException, TimeoutError)  # an answer that never came
+
+
+class Pupil:
+    """A browser without redirects: cookies, one connection per request (sync workers)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, data: dict | None = None
+                ) -> tuple[int, str, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read().decode()
+        finally:
+            conn.close()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        return response.status, response.getheader("Location") or "", payload
+
+    def sign_in(self, username: str, password: str) -> None:
+        page = self.request("GET", "/login")[2]
+        status, _, _ = self.request("POST", "/login", {
+            "csrf_token": TOKEN.search(page).group(1), "username": username,
+            "password": password})
+        assert status == 302, (username, status)
+        page = self.request("GET", "/agreement")[2]
+        if 'action="/agreement"' in page or "agreement" in page.lower():
+            match = TOKEN.search(page)
+            if match:
+                self.request("POST", "/agreement", {"csrf_token": match.group(1)})
+
+    def worry_form(self, words: str) -> dict:
+        """The last step of the worry form, filled in, as the pupil's browser holds it."""
+        page = self.request("GET", "/worry/")[2]
+        return {"csrf_token": TOKEN.search(page).group(1),
+                "token": WORRY_TOKEN.search(page).group(1), "step": "3", "kind": "unkind",
+                "about": "me", "words": words, "talk": "yes", "from": "/learn/"}
+
+    def send(self, form: dict, tries: int = 5) -> tuple[str, int]:
+        """Press send; when the answer is lost, press it again (the same form, the same
+        token), as a pupil does. Returns the confirmation's address and the resends."""
+        for attempt in range(tries):
+            try:
+                status, location, _ = self.request("POST", "/worry/", form)
+            except LOST:
+                time.sleep(0.2)
+                continue
+            assert status == 302 and "/worry/sent/" in location, (status, location)
+            return location, attempt
+        raise AssertionError("the worry form never answered")
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 60,
+               what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+class Stack:
+    """deploy/run-stack.sh in its own session, its output collected line by line."""
+
+    def __init__(self, env: dict[str, str], cwd: Path):
+        self.proc = subprocess.Popen([str(REPO / "deploy" / "run-stack.sh")], cwd=cwd, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, start_new_session=True)
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def pids(self, service: str) -> list[int]:
+        """Every pid the supervisor has started for a service, in order."""
+        return [int(m.group(1)) for m in re.finditer(
+            rf"run-stack: {service} \(pid (\d+)\) started", self.output)]
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            code = self.proc.wait()
+        self.reader.join(timeout=10)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+        for pid in self.pids("web") + self.pids("sender"):  # nothing of any group is left
+            with pytest.raises(ProcessLookupError):
+                os.killpg(pid, 0)
+        return code
+
+
+def stack_env(url: str, smtp_port: int, port: int, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SAFE_ONLINE"))}
+    env.update({"DATABASE_URL": url, "FLASK_SECRET_KEY": "stack-secret",
+                "FLASK_CONTENT_DIR": str(FIXTURE_CONTENT), "FLASK_SMTP_HOST": "127.0.0.1",
+                "FLASK_SMTP_PORT": str(smtp_port), "FLASK_OUTBOX_POLL_SECONDS": "0.2",
+                "FLASK_PUBLIC_URL": "https://school.test", "SAFE_ONLINE_RESTART_SEC": "0.5",
+                "SAFE_ONLINE_BIND": f"127.0.0.1:{port}", **extra})
+    return env
+
+
+def healthy(port: int) -> bool:
+    try:
+        return Pupil(port).request("GET", "/healthz")[0] == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def running_stack(env: dict[str, str], cwd: Path) -> Iterator[Stack]:
+    stack = Stack(env, cwd)
+    port = int(env["SAFE_ONLINE_BIND"].rsplit(":", 1)[1])
+    try:
+        wait_until(lambda: healthy(port) and stack.pids("sender"), 120, "the stack")
+        yield stack
+    finally:
+        code = stack.stop()
+    assert code == 0, stack.output
+    assert not healthy(port)
+
+
+# --- the whole stack killed and restarted by its supervisor --------------------------------
+
+
+def test_the_stack_from_the_units_restarts_what_is_killed_and_sends_each_alert_once(
+        databases, tmp_path):
+    """The units' commands (schema upgrade, gunicorn with 2 workers, the sender) without
+    systemd; the web server's main process and the sender are killed (SIGKILL, as a crash or
+    the OOM killer would), the supervisor starts them again, the site answers again with the
+    same sessions, and each worry becomes exactly one email. SIGTERM stops everything."""
+    url = databases.fresh(tmp_path)
+    smtp = SMTPServer().start()
+    port = free_port()
+    try:
+        with running_stack(stack_env(url, smtp.port, port), tmp_path) as stack:
+            pupil = Pupil(port)
+            pupil.sign_in("pupil", "demo-pupil-pass")
+            pupil.send(pupil.worry_form("before the crash"))
+            wait_until(lambda: len(smtp.messages) == 1, 60, "the first email")
+            [web], [sender] = stack.pids("web"), stack.pids("sender")
+            os.kill(web, signal.SIGKILL)
+            os.kill(sender, signal.SIGKILL)
+            wait_until(lambda: len(stack.pids("web")) == 2 and len(stack.pids("sender")) == 2,
+                       60, "the restarts")
+            wait_until(lambda: healthy(port), 60, "the web server to answer again")
+            assert pupil.request("GET", "/learn/")[0] == 200  # the same session still works
+            pupil.send(pupil.worry_form("after the crash"))
+            wait_until(lambda: len(smtp.messages) == 2, 60, "the second email")
+            time.sleep(1)  # room for a duplicate to show
+    finally:
+        smtp.stop()
+    assert f"web failed (status -{signal.SIGKILL.value}); restarting" in stack.output
+    assert f"sender failed (status -{signal.SIGKILL.value}); restarting" in stack.output
+    assert "Sender stopped." in stack.output and "run-stack: stopped" in stack.output
+    assert [m["To"] for m in smtp.messages] == ["dsl@demo-primary.example"] * 2
+    assert len({m["Message-ID"] for m in smtp.messages}) == 2
+    databases.drop(url)
+
+
+# --- the Done-when burst --------------------------------------------------------------------
+
+PUPILS, WORRIES_EACH = 100, 2
+
+
+def add_burst_school(url: str) -> list[str]:
+    """100 pupils who can sign in, and a second lead; returns the leads' addresses."""
+    app = create_app(base_config(url))
+    with app.app_context():
+        klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_group == 5))
+        add_pupils(klass, PUPILS, "burst", hash_password("burst-pass"), accepted=True)
+        school = db.session.scalar(select(School))
+        deputy = User(school_id=school.id, kind="staff", username="deputy",
+                      display_name="Deputy Lead", email="deputy@demo-primary.example")
+        db.session.add(deputy)
+        db.session.flush()
+        db.session.add(StaffRole(user_id=deputy.id, role="safeguarding_lead"))
+        db.session.commit()
+        from app.worries.service import lead_emails
+
+        leads = sorted(lead_emails(school.id))
+        db.session.remove()
+        db.engine.dispose()
+    return leads
+
+
+class SlowSMTPServer(SMTPServer):
+    """tests/smtp.py's server, taking ``delay`` seconds over each message."""
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.inbox = _SlowInbox(delay)
+
+
+class _SlowInbox(_Inbox):
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def worries_covered(message: Message) -> int:
+    """How many worries one alert announces: its own, or the count of a combined alert."""
+    body = message.get_payload(decode=True).decode()
+    combined = re.search(r"(\d+) new worries have been raised", body)
+    return int(combined.group(1)) if combined else 1
+
+
+def assert_each_lead_hears_of_each_worry_once(messages: list[Message], rows: list,
+                                              worries: list, leads: list[str]) -> None:
+    """The alert rule: for every lead and every pupil, the alerts that lead received
+    (each its first worry and how many it counts) cover that pupil's worries, in order,
+    each exactly once: no worry unannounced, none announced twice."""
+    by_message_id = {row.message_id: row for row in rows}
+    assert len(messages) == len(rows) == len(by_message_id)  # every row sent, once
+    assert {m["Message-ID"] for m in messages} == set(by_message_id)
+    pupil_of = {w.id: w.raised_by_id for w in worries}
+    alerts: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for message in messages:
+        row = by_message_id[message["Message-ID"]]
+        assert message["To"] == row.to_address
+        alerts[(row.to_address, pupil_of[row.worry_id])].append(
+            (row.worry_id, worries_covered(message)))
+    for pupil_id in set(pupil_of.values()):
+        theirs = sorted(w for w, p in pupil_of.items() if p == pupil_id)
+        for lead in leads:
+            covered: list[int] = []
+            for first, count in sorted(alerts[(lead, pupil_id)]):
+                start = theirs.index(first)
+                covered += theirs[start:start + count]
+            assert covered == theirs, (lead, pupil_id, alerts[(lead, pupil_id)], theirs)
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()]
+
+
+def test_a_burst_with_a_worker_killed_and_two_senders_alerts_each_lead_once_per_worry(
+        databases, tmp_path):
+    """The issue's Done-when: 200 worries from 100 pupils pressed at once, gunicorn with 4
+    workers, the stack's sender plus a second one overlapping (a cron run, another host), a
+    worker killed (SIGKILL) in the middle. Every pupil ends on the "sent" page; every worry
+    that page confirmed is stored, once; a pupil whose answer was lost sends the same form
+    again and gets the same confirmation; each lead hears of each worry in one email (its
+    own alert, or counted in one combined alert for that pupil), each email sent once."""
+    url = databases.fresh(tmp_path)
+    leads = add_burst_school(url)
+    engine = create_engine(url)
+    # An SMTP server that takes a moment per message, senders that claim a few rows at a
+    # time: while some of a pupil's alerts are claimed and on the wire, others still wait,
+    # so a pupil's second worry meets both (a new alert, or one combined alert).
+    smtp = SlowSMTPServer(delay=0.02).start()
+    port = free_port()
+    env = stack_env(url, smtp.port, port, SAFE_ONLINE_WORKERS="4", FLASK_OUTBOX_BATCH="5")
+    second = None
+    try:
+        with running_stack(env, tmp_path) as stack:
+            pupils = [Pupil(port) for _ in range(PUPILS)]
+            signing_in = [threading.Thread(target=p.sign_in, args=(f"burst{i}", "burst-pass"))
+                          for i, p in enumerate(pupils)]
+            for t in signing_in:
+                t.start()
+            for t in signing_in:
+                t.join(timeout=120)
+            second = subprocess.Popen([str(REPO / ".venv" / "bin" / "flask"), "--app", "app",
+                                       "send-outbox", "--watch", "--poll", "0.2"],
+                                      cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+            confirmed, resends = burst(pupils, stack, engine)
+            # the pupil who is not sure presses send again on a form already confirmed
+            again = [p.send(form)[0] for p, form, _ in confirmed[:5]]
+            assert again == [location for _, _, location in confirmed[:5]]
+            wait_until(lambda: unsent(engine) == 0, 120, "every alert to be sent")
+            time.sleep(1.5)  # room for a duplicate to arrive
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=60) == 0
+    finally:
+        if second is not None and second.poll() is None:
+            second.kill()
+            second.wait()
+        smtp.stop()
+    assert "was sent SIGKILL" in stack.output or "exited with code" in stack.output
+    app = create_app(base_config(url))
+    with app.app_context():
+        worries = list(db.session.scalars(select(Worry).order_by(Worry.id)))
+        rows = list(db.session.scalars(select(OutboxEmail).where(
+            OutboxEmail.purpose == "alert")))
+        assert len(worries) == PUPILS * WORRIES_EACH  # every confirmed worry, none twice
+        assert sorted(w.client_token for w in worries) == sorted(
+            form["token"] for _, form, _ in confirmed)
+        assert_each_lead_hears_of_each_worry_once(list(smtp.messages), rows, worries, leads)
+        db.session.remove()
+        db.engine.dispose()
+    engine.dispose()
+    databases.drop(url)
+
+
+def unsent(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count(OutboxEmail.id)).where(
+            OutboxEmail.sent_at.is_(None))).scalar_one()
+
+
+def stored(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM worries")).scalar_one()
+
+
+def burst(pupils: list[Pupil], stack: Stack, engine) -> tuple[list, int]:
+    """Every pupil sends two worries, all pressing at once; one worker is killed when about
+    a fifth are stored. Returns (pupil, form, confirmation) for each worry, and the resends."""
+    ready = threading.Barrier(len(pupils) + 1, timeout=120)
+    confirmed: list = []
+    resends: list[int] = []
+    errors: list[BaseException] = []
+
+    def press(pupil: Pupil, i: int) -> None:
+        try:
+            forms = [pupil.worry_form(f"worry {n} of pupil {i}") for n in range(WORRIES_EACH)]
+            ready.wait()
+            for form in forms:
+                location, again = pupil.send(form)
+                confirmed.append((pupil, form, location))
+                resends.append(again)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=press, args=(p, i)) for i, p in enumerate(pupils)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    wait_until(lambda: stored(engine) >= len(pupils) * WORRIES_EACH // 5, 120, "the burst")
+    [master] = stack.pids("web")
+    os.kill(worker_pids(master)[0], signal.SIGKILL)
+    for t in threads:
+        t.join(timeout=180)
+    assert errors == [], errors[:3]
+    assert len(confirmed) == len(pupils) * WORRIES_EACH
+    return confirmed, sum(resends)
