@@ -30,7 +30,6 @@ from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
@@ -39,6 +38,7 @@ from app import create_app
 from app.db import db
 from app.demo import add_pupils
 from app.models import OutboxEmail, School, SchoolClass, StaffRole, User, Worry
+from app.ops.supervise import group_members
 
 from .conftest import FIXTURE_CONTENT, REPO, base_config
 from .smtp import SMTPServer, _Inbox, free_port
@@ -154,8 +154,7 @@ class Stack:
         assert self.proc.stdout is not None
         self.proc.stdout.close()
         for pid in self.pids("web") + self.pids("sender"):  # nothing of any group is left
-            with pytest.raises(ProcessLookupError):
-                os.killpg(pid, 0)
+            assert group_members(pid) == [], (pid, self.output)
         return code
 
 
@@ -556,4 +555,66 @@ def test_the_database_full_or_unreachable_then_back(databases, tmp_path):
         assert conn.execute(select(func.count(Worry.id)).where(
             Worry.client_token == form["token"])).scalar_one() == 1
     engine.dispose()
+    databases.drop(url)
+
+
+# --- two hosts, one database ----------------------------------------------------------------
+
+
+def test_two_app_servers_on_one_database_behave_as_one(databases, tmp_path):
+    """Two stacks as two hosts would run them (each its own gunicorn on its own port and its
+    own sender; nothing shared but the database and the settings): a session made on one is
+    good on the other, failed sign-ins on both add up to one lockout, and worries sent
+    through both reach the lead once each. On PostgreSQL (scripts/test.sh's second run) this
+    is the several-hosts deployment; on SQLite, two servers on one machine sharing the file."""
+    url = databases.fresh(tmp_path)
+    smtp = SMTPServer().start()
+    ports = [free_port(), free_port()]
+    stacks: list[Stack] = []
+    try:
+        for i, port in enumerate(ports):
+            folder = tmp_path / f"host{i}"
+            folder.mkdir()
+            stacks.append(Stack(stack_env(url, smtp.port, port, FLASK_OUTBOX_BATCH="2"),
+                                folder))
+        wait_until(lambda: all(healthy(port) and stack.pids("sender")
+                               for stack, port in zip(stacks, ports, strict=True)),
+                   120, "both hosts")
+        a, b = ports
+        pupil = Pupil(a)
+        pupil.sign_in("pupil", "demo-pupil-pass")
+        for i, port in enumerate([a, b, a, b, b, a]):
+            pupil.port = port  # the load balancer sends each request anywhere
+            pupil.send(pupil.worry_form(f"worry {i}"))
+        for port in [a, b, a, b, a]:  # five wrong passwords, spread over both hosts
+            intruder = Pupil(port)
+            page = intruder.request("GET", "/login")[2]
+            assert intruder.request("POST", "/login", {
+                "csrf_token": TOKEN.search(page).group(1), "username": "teacher",
+                "password": "wrong-password"})[0] == 400
+        teacher = Pupil(b)  # ...pause the account for any unknown client, on either host
+        page = teacher.request("GET", "/login")[2]
+        status, _, html = teacher.request("POST", "/login", {
+            "csrf_token": TOKEN.search(page).group(1), "username": "teacher",
+            "password": "demo-teacher-pass"})
+        assert status == 400
+        engine = create_engine(url)
+        wait_until(lambda: smtp.messages and unsent(engine) == 0, 60, "the alerts")
+        time.sleep(1)  # room for a duplicate to arrive
+        engine.dispose()
+    finally:
+        codes = [stack.stop() for stack in stacks]
+        smtp.stop()
+    assert codes == [0, 0], [s.output for s in stacks]
+    app = create_app(base_config(url))
+    with app.app_context():
+        worries = list(db.session.scalars(select(Worry).order_by(Worry.id)))
+        rows = list(db.session.scalars(select(OutboxEmail)))
+        assert len(worries) == 6
+        assert_each_lead_hears_of_each_worry_once(list(smtp.messages), rows, worries,
+                                                  ["dsl@demo-primary.example"])
+        db.session.remove()
+        db.engine.dispose()
+    sent_by = {row.claimed_by.split(":")[1] for row in rows}  # host:pid:random
+    assert sent_by <= {str(s.pids("sender")[0]) for s in stacks}
     databases.drop(url)

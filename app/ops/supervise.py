@@ -87,6 +87,21 @@ def expand(line: str) -> list[str]:
     return shlex.split(line)
 
 
+def group_members(pgid: int) -> list[int]:
+    """The live processes of a process group (zombies left to a slow reaper do not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended while we looked
+        if fields[0] != "Z" and int(fields[2]) == pgid:  # state, ppid, pgrp
+            members.append(int(entry.name))
+    return members
+
+
 def failed(returncode: int) -> bool:
     """systemd's "failure" for Restart=on-failure: an error status or an unclean signal."""
     if returncode < 0:
@@ -116,13 +131,7 @@ class Service:
                 pass
 
     def group_gone(self) -> bool:
-        if self.process is None:
-            return True
-        try:
-            os.killpg(self.process.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
+        return self.process is None or not group_members(self.process.pid)
 
     def clear_group(self, timeout: float) -> None:
         """What systemd does to the cgroup when the main process has ended."""
