@@ -264,7 +264,7 @@ def _fold_into_pending(worry: Worry, now: datetime, emails: list[str]) -> list[s
 
     So each lead hears of each worry in exactly one email: an alert a sender has already
     claimed is never changed (it may be on the wire), and that lead gets a new alert."""
-    t = OutboxEmail.__table__.c
+    t = OutboxEmail
     window = now - timedelta(minutes=current_app.config["ALERT_COMBINE_MINUTES"])
     same_pupil = select(Worry.id).where(Worry.raised_by_id == worry.raised_by_id,
                                         Worry.school_id == worry.school_id)
@@ -280,17 +280,19 @@ def _fold_into_pending(worry: Worry, now: datetime, emails: list[str]) -> list[s
         return emails
     # Taken only if still unclaimed as it is written (PostgreSQL re-checks after a lock wait;
     # SQLite holds its write lock); counted after, so a worry committed meanwhile is in.
-    taken = db.session.execute(update(OutboxEmail.__table__).where(
+    taken = db.session.execute(update(OutboxEmail).where(
         t.id.in_([outbox_id for _, outbox_id in newest.values()]), *free)
-        .values(subject="New worries raised").returning(t.id, t.worry_id, t.to_address)).all()
+        .values(subject="New worries raised").returning(t.id, t.worry_id, t.to_address),
+        execution_options={"synchronize_session": False}).all()
     for first in {row.worry_id for row in taken}:
         count = db.session.scalar(select(func.count()).select_from(Worry).where(
             Worry.raised_by_id == worry.raised_by_id, Worry.id >= first))
         body = (f"{count} new worries have been raised on the Safe Online platform in the "
                 f"last few minutes.\n\nSign in to read them:\n{inbox_link()}\n\n"
                 "This message deliberately contains no details.\n")
-        db.session.execute(update(OutboxEmail.__table__).where(
-            t.id.in_([row.id for row in taken if row.worry_id == first])).values(body=body))
+        db.session.execute(update(OutboxEmail).where(
+            t.id.in_([row.id for row in taken if row.worry_id == first])).values(body=body),
+            execution_options={"synchronize_session": False})
     covered = {row.to_address for row in taken}
     return [email for email in emails if email not in covered]
 
