@@ -353,3 +353,33 @@ def test_database_unavailable_gives_a_calm_retry_page_then_the_app_recovers(app)
     assert app.test_client().get("/healthz").status_code == 200
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Worry)) == before
+
+
+def test_the_systemd_units_pass_systemds_own_check(tmp_path):
+    """`systemd-analyze verify` (systemd's own reading of unit files; no running systemd
+    needed) accepts the units, with /opt/safe-online as this checkout so the commands they
+    start exist; and the supervisor behind deploy/run-stack.sh reads the same lines."""
+    import shutil
+    import subprocess
+
+    from app.ops.supervise import ROOT, UNITS, Unit
+
+    from .conftest import REPO
+
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing: scripts/test.sh installs the systemd package"
+    names = sorted(p.name for p in UNITS.iterdir())
+    assert names == ["safe-online-backup.service", "safe-online-backup.timer",
+                     "safe-online-sender.service", "safe-online-web.service"]
+    for name in names:
+        text = (UNITS / name).read_text().replace("/opt/safe-online", str(REPO))
+        (tmp_path / name).write_text(text)
+    done = subprocess.run([analyze, "verify", "--man=no", *names], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
+    web = Unit.read(UNITS / "safe-online-web.service")
+    assert ROOT == REPO and web.restarts_on_failure() and web.first("RestartSec", "") == "5"
+    assert web.commands("ExecStartPre") == [[f"{REPO}/.venv/bin/flask", "--app", "app",
+                                             "init-db"]]
+    assert web.commands("ExecStart")[0][:2] == [f"{REPO}/.venv/bin/gunicorn", "--workers"]
+    assert web.commands("ExecStart")[0][-1] == "app.ops.wsgi:app"
