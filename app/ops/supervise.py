@@ -217,7 +217,11 @@ def wait_healthy(url: str, web: Service, tries: int = 240) -> dict[str, object] 
 def main(argv: list[str]) -> int:
     check_only = "--check" in argv
     supervisor = Supervisor()
-    supervisor.prepare()
+    try:
+        supervisor.prepare()
+    except subprocess.CalledProcessError as exc:
+        say(f"{' '.join(exc.cmd)} failed (status {exc.returncode}); nothing started")
+        return 1
     signal.signal(signal.SIGTERM, lambda signum, frame: supervisor.stopping.set())
     signal.signal(signal.SIGINT, lambda signum, frame: supervisor.stopping.set())
     supervisor.start()
