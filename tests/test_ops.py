@@ -1,4 +1,5 @@
-"""Operations: /healthz, structured request logs, backup and restore, the whole stack."""
+"""Operations: /healthz, structured request logs, backup and restore (the stack, faults and
+two hosts: tests/test_faults.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import json
 import logging
 import sqlite3
 import threading
-from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -252,73 +252,7 @@ def test_backup_of_postgresql_points_to_pg_dump(tmp_path):
         check_backup(tmp_path / "nothing-here.db")
 
 
-# --- the whole stack, from the systemd units' own commands ----------------------------------
-
-
-def test_run_stack_serves_and_sends_with_the_units_commands(databases, tmp_path):
-    """deploy/run-stack.sh: schema upgrade, gunicorn (2 workers) and the sender, as the units
-    run them; a pupil's worry over real HTTP becomes exactly one email; SIGTERM stops it all."""
-    import os
-    import signal
-    import subprocess
-    import time
-    import urllib.request
-
-    from .conftest import FIXTURE_CONTENT, REPO
-    from .smtp import SMTPServer, free_port
-    from .test_worry_concurrency import TOKEN, WORRY_TOKEN, Browser
-
-    url = databases.fresh(tmp_path)
-    port = free_port()
-    smtp = SMTPServer().start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SAFE_ONLINE"))}
-    env.update({"DATABASE_URL": url, "FLASK_SECRET_KEY": "stack-secret",
-                "FLASK_CONTENT_DIR": str(FIXTURE_CONTENT), "FLASK_SMTP_HOST": "127.0.0.1",
-                "FLASK_SMTP_PORT": str(smtp.port), "FLASK_OUTBOX_POLL_SECONDS": "0.2",
-                "FLASK_PUBLIC_URL": "https://school.test",
-                "SAFE_ONLINE_BIND": f"127.0.0.1:{port}"})
-    proc = subprocess.Popen([str(REPO / "deploy" / "run-stack.sh")], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        health = None
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5) as r:
-                    health = json.loads(r.read())
-                    break
-            except OSError:
-                time.sleep(0.25)
-        assert health and health["status"] == "ok" and health["database"] is True
-        pupil = Browser(base)
-        page = pupil.get("/login")
-        pupil.post("/login", {"csrf_token": TOKEN.search(page).group(1), "username": "pupil",
-                              "password": "demo-pupil-pass"})
-        agreement = pupil.get("/agreement")
-        pupil.post("/agreement", {"csrf_token": TOKEN.search(agreement).group(1)})
-        form = pupil.get("/worry/")
-        status, final = pupil.post("/worry/", {
-            "csrf_token": TOKEN.search(form).group(1), "token": WORRY_TOKEN.search(form).group(1),
-            "step": "3", "kind": "unkind", "about": "me", "words": "", "talk": "yes",
-            "from": "/learn/"})
-        assert status == 200 and "/worry/sent/" in final
-        for _ in range(240):
-            if smtp.messages:
-                break
-            time.sleep(0.25)
-        assert [m["To"] for m in smtp.messages] == ["dsl@demo-primary.example"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            output = proc.communicate(timeout=60)[0]
-        finally:
-            smtp.stop()
-    assert proc.returncode == 0, output
-    assert "run-stack: web" in output and "sender (pid" in output
-    assert "watching the outbox" in output and "Sender stopped." in output
-    with pytest.raises(OSError):  # gunicorn is gone too
-        urllib.request.urlopen(base + "/healthz", timeout=2)
+# --- the whole stack: tests/test_faults.py (deploy/run-stack.sh, restarts, the burst) ------
 
 
 def test_the_backup_timers_script_writes_a_checked_copy_and_prunes_old_ones(
@@ -421,121 +355,31 @@ def test_database_unavailable_gives_a_calm_retry_page_then_the_app_recovers(app)
         assert db.session.scalar(select(func.count()).select_from(Worry)) == before
 
 
-# --- two hosts, one database ----------------------------------------------------------------
+def test_the_systemd_units_pass_systemds_own_check(tmp_path):
+    """`systemd-analyze verify` (systemd's own reading of unit files; no running systemd
+    needed) accepts the units, with /opt/safe-online as this checkout so the commands they
+    start exist; and the supervisor behind deploy/run-stack.sh reads the same lines."""
+    import shutil
+    import subprocess
 
+    from app.ops.supervise import ROOT, UNITS, Unit
 
-def test_two_app_servers_on_one_database_behave_as_one(databases, tmp_path):
-    """Two servers on different ports (two 'hosts': own app, own engine), one database, one
-    sender each: a session from one works on the other, failed sign-ins add up to one lockout,
-    and worries sent through both become exactly one email each."""
-    from urllib.error import HTTPError
+    from .conftest import REPO
 
-    from werkzeug.serving import make_server
-
-    from app.worries import mail
-
-    from .smtp import SMTPServer
-    from .test_worry_concurrency import TOKEN, WORRY_TOKEN, Browser
-
-    smtp = SMTPServer().start()
-    url = databases.fresh(tmp_path)
-    config = {**base_config(url), "SECRET_KEY": "one-secret-for-every-host",
-              "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "OUTBOX_BATCH": 2}
-    hosts = [create_app(dict(config)) for _ in range(2)]
-    servers = [make_server("127.0.0.1", 0, app, threaded=True) for app in hosts]
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
-    for t in threads:
-        t.start()
-    a, b = (f"http://127.0.0.1:{s.server_port}" for s in servers)
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def sender(app) -> None:
-        try:
-            with app.app_context():
-                while not stop.is_set():
-                    mail.deliver_outbox(app)
-                    db.session.remove()
-                    stop.wait(0.05)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    senders = [threading.Thread(target=sender, args=(app,)) for app in hosts]
-    for t in senders:
-        t.start()
-    try:
-        # a session made on host A is good on host B
-        pupil = Browser(a)
-        page = pupil.get("/login")
-        pupil.post("/login", {"csrf_token": TOKEN.search(page).group(1), "username": "pupil",
-                              "password": "demo-pupil-pass"})
-        pupil.post("/agreement", {"csrf_token": TOKEN.search(pupil.get("/agreement")).group(1)})
-        worry_ids = []
-        for i, base in enumerate([a, b, a, b, b, a]):
-            pupil.base = base
-            form = pupil.get("/worry/")
-            status, final = pupil.post("/worry/", {
-                "csrf_token": TOKEN.search(form).group(1),
-                "token": WORRY_TOKEN.search(form).group(1), "step": "3", "kind": "unkind",
-                "about": "me", "words": f"worry {i}", "talk": "yes", "from": "/learn/"})
-            assert status == 200 and "/worry/sent/" in final, final
-            worry_ids.append(final.rsplit("/", 1)[1])  # the pupil's keyed reference
-
-        # failed sign-ins on both hosts add up to one lockout
-        for base in [a, b, a, b, a]:
-            intruder = Browser(base)
-            page = intruder.get("/login")
-            with pytest.raises(HTTPError) as wrong:  # 400 with the form again
-                intruder.post("/login", {"csrf_token": TOKEN.search(page).group(1),
-                                         "username": "teacher", "password": "wrong-password"})
-            assert wrong.value.code == 400
-            wrong.value.close()
-        # ...so the right password from another unknown client is refused too (with the same
-        # words as a wrong one: no hint that the account exists or is paused)
-        teacher = Browser(b)
-        page = teacher.get("/login")
-        with pytest.raises(HTTPError) as refused:
-            teacher.post("/login", {"csrf_token": TOKEN.search(page).group(1),
-                                    "username": "teacher", "password": "demo-teacher-pass"})
-        assert refused.value.code == 400
-        refused.value.close()
-
-
-
-        def unsent() -> int:
-            with hosts[0].app_context():
-                n = db.session.scalar(select(func.count(OutboxEmail.id)).where(
-                    OutboxEmail.sent_at.is_(None)))
-                db.session.remove()
-                return n
-
-        deadline = threading.Event()
-        for _ in range(400):
-            if smtp.messages and not unsent():
-                break
-            deadline.wait(0.05)
-        deadline.wait(0.5)  # time for any duplicate to arrive
-    finally:
-        stop.set()
-        for t in senders:
-            t.join(timeout=30)
-        for s in servers:
-            s.shutdown()
-        smtp.stop()
-    assert errors == []
-    # Several worries from one pupil may share one waiting alert (none is lost: all six are
-    # stored); whatever the outbox holds is sent exactly once, by one of the two senders.
-    with hosts[0].app_context():
-
-
-        assert db.session.scalar(select(func.count(Worry.id))) >= len(worry_ids)
-        rows = list(db.session.scalars(select(OutboxEmail)))
-        db.session.remove()
-    assert len(smtp.messages) == len(rows) and all(r.sent_at for r in rows)
-    ids = Counter(m["Message-ID"] for m in smtp.messages)
-    assert set(ids.values()) == {1} and set(ids) == {r.message_id for r in rows}
-    for app in hosts:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    databases.drop(url)
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing: scripts/test.sh installs the systemd package"
+    names = sorted(p.name for p in UNITS.iterdir())
+    assert names == ["safe-online-backup.service", "safe-online-backup.timer",
+                     "safe-online-sender.service", "safe-online-web.service"]
+    for name in names:
+        text = (UNITS / name).read_text().replace("/opt/safe-online", str(REPO))
+        (tmp_path / name).write_text(text)
+    done = subprocess.run([analyze, "verify", "--man=no", *names], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
+    web = Unit.read(UNITS / "safe-online-web.service")
+    assert ROOT == REPO and web.restarts_on_failure() and web.first("RestartSec", "") == "5"
+    assert web.commands("ExecStartPre") == [[f"{REPO}/.venv/bin/flask", "--app", "app",
+                                             "init-db"]]
+    assert web.commands("ExecStart")[0][:2] == [f"{REPO}/.venv/bin/gunicorn", "--workers"]
+    assert web.commands("ExecStart")[0][-1] == "app.ops.wsgi:app"

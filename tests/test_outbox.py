@@ -303,6 +303,57 @@ def test_a_refusing_server_is_recorded_without_the_address_and_retried(
     assert row.next_attempt_at - utcnow() > timedelta(minutes=1)  # longer each time
 
 
+class GreetsAndCloses:
+    """A server that answers every connection with one line and hangs up (421: too busy)."""
+
+    def __init__(self, line: bytes):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.line = line
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(self.line)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("where", ["greeting", "data"])
+def test_a_server_closing_with_421_fails_the_whole_batch_for_later(make_app, smtp_server,
+                                                                    where):
+    """421 (service not available, closing): at the greeting nothing can be sent; after the
+    first message's DATA the connection is gone, so the rest of the batch fails too. Every
+    row is kept for a later try, with the error recorded, and nothing is lost or sent."""
+    busy = GreetsAndCloses(b"421 4.3.2 Too busy, try later\r\n")
+    handler = Handler(data_reply="421 4.3.2 Closing, try later")
+    port = busy.port if where == "greeting" else smtp_server(handler)
+    try:
+        app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, OUTBOX_BATCH=5)
+        ids = queue(app, 3)
+        with app.app_context():
+            assert mail.deliver_outbox(app) == (0, 3)
+    finally:
+        busy.close()
+    found = rows(app)
+    assert [r.id for r in found] == ids and all(r.sent_at is None for r in found)
+    assert all(r.attempts == 1 and r.claimed_until is None for r in found)
+    if where == "greeting":
+        assert {r.last_error for r in found} == {"SMTPConnectError 421"}
+    else:
+        assert handler.data_calls == 1  # smtplib hung up after the 421, as it should
+        assert [r.last_error for r in found] == ["SMTPDataError 421"] + [
+            "SMTPServerDisconnected"] * 2
+
+
 def test_warning_for_admins_and_leads_while_alerts_are_not_delivered(make_app, smtp_server):
     handler = Handler(data_reply="451 4.3.0 Try again later")
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(handler),

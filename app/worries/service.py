@@ -256,41 +256,59 @@ def _alert_text(worry: Worry, purpose: str) -> tuple[str, str]:
     return subject, body
 
 
-def _fold_into_pending(worry: Worry, now: datetime) -> bool:
-    """A pupil who sends several worries in a short time: while the first alert is still
-    waiting in the outbox, it becomes one combined alert (every worry is stored; the lead
-    is not flooded). True when folded in, so no new alert rows are needed."""
+def _fold_into_pending(worry: Worry, now: datetime, emails: list[str]) -> list[str]:
+    """A pupil who sends several worries in a short time: while a lead's alert for an
+    earlier one is still waiting in the outbox (not yet claimed by a sender), that alert
+    becomes one combined alert counting them all (every worry is stored; the lead is not
+    flooded). Returns the leads who still need an alert of their own for this worry.
+
+    So each lead hears of each worry in exactly one email: an alert a sender has already
+    claimed is never changed (it may be on the wire), and that lead gets a new alert."""
+    t = OutboxEmail
     window = now - timedelta(minutes=current_app.config["ALERT_COMBINE_MINUTES"])
     same_pupil = select(Worry.id).where(Worry.raised_by_id == worry.raised_by_id,
                                         Worry.school_id == worry.school_id)
-    pending = db.session.execute(select(OutboxEmail.id, OutboxEmail.worry_id).where(
-        OutboxEmail.purpose == "alert", OutboxEmail.sent_at.is_(None),
-        OutboxEmail.created_at > window, OutboxEmail.worry_id.in_(same_pupil))).all()
-    if not pending:
-        return False
-    first = min(row.worry_id for row in pending)
-    count = db.session.scalar(select(func.count()).select_from(Worry).where(
-        Worry.raised_by_id == worry.raised_by_id, Worry.id >= first))
-    body = (f"{count} new worries have been raised on the Safe Online platform in the last "
-            f"few minutes.\n\nSign in to read them:\n{inbox_link()}\n\n"
-            "This message deliberately contains no details.\n")
-    db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_([r.id for r in pending]))
-                       .values(subject="New worries raised",
-                               body=body))
-    return True
+    free = (t.purpose == "alert", t.sent_at.is_(None), t.created_at > window,
+            or_(t.claimed_until.is_(None), t.claimed_until < now))
+    newest: dict[str, tuple[int, int]] = {}  # lead's address: (worry id, outbox id)
+    for row in db.session.execute(select(t.id, t.worry_id, t.to_address)
+                                  .where(*free, t.worry_id.in_(same_pupil))):
+        if row.to_address in emails:
+            newest[row.to_address] = max(newest.get(row.to_address, (0, 0)),
+                                         (row.worry_id, row.id))
+    if not newest:
+        return emails
+    # Taken only if still unclaimed as it is written (PostgreSQL re-checks after a lock wait;
+    # SQLite holds its write lock); counted after, so a worry committed meanwhile is in.
+    taken = db.session.execute(update(OutboxEmail).where(
+        t.id.in_([outbox_id for _, outbox_id in newest.values()]), *free)
+        .values(subject="New worries raised").returning(t.id, t.worry_id, t.to_address),
+        execution_options={"synchronize_session": False}).all()
+    for first in {row.worry_id for row in taken}:
+        count = db.session.scalar(select(func.count()).select_from(Worry).where(
+            Worry.raised_by_id == worry.raised_by_id, Worry.id >= first))
+        body = (f"{count} new worries have been raised on the Safe Online platform in the "
+                f"last few minutes.\n\nSign in to read them:\n{inbox_link()}\n\n"
+                "This message deliberately contains no details.\n")
+        db.session.execute(update(OutboxEmail).where(
+            t.id.in_([row.id for row in taken if row.worry_id == first])).values(body=body),
+            execution_options={"synchronize_session": False})
+    covered = {row.to_address for row in taken}
+    return [email for email in emails if email not in covered]
 
 
 def enqueue_alerts(worry: Worry, purpose: str = "alert", now: datetime | None = None,
                    emails: list[str] | None = None) -> int:
     """One email per lead saying only that something is waiting, and where to read it."""
     now = now or utcnow()
-    if purpose == "alert" and worry.source == "pupil" and _fold_into_pending(worry, now):
-        return 0
+    emails = lead_emails(worry.school_id) if emails is None else emails
+    if purpose == "alert" and worry.source == "pupil":
+        emails = _fold_into_pending(worry, now, emails)
     subject, body = _alert_text(worry, purpose)
     rows = [{"school_id": worry.school_id, "worry_id": worry.id, "purpose": purpose,
              "to_address": email, "subject": subject, "body": body,
              "created_at": now}
-            for email in (lead_emails(worry.school_id) if emails is None else emails)]
+            for email in emails]
     if rows:  # one INSERT for every lead, in the caller's transaction
         db.session.execute(insert(OutboxEmail.__table__), rows)
     return len(rows)
