@@ -68,6 +68,8 @@ def pupil_blocks(lesson: Lesson, include_alt: bool = False) -> Iterator[Block]:
 
     yield block("title", lesson.title)
     yield block("summary", lesson.summary)
+    if lesson.finish:
+        yield block("finish", lesson.finish)
     if include_alt:
         yield block("picture_alt", lesson.picture_alt)
     for s in lesson.i_can:
@@ -84,7 +86,7 @@ def pupil_blocks(lesson: Lesson, include_alt: bool = False) -> Iterator[Block]:
     for q in lesson.quiz.questions:
         w = f"question {q.id}"
         yield block(f"{w} prompt", q.prompt)
-        if q.type == "choice":
+        if q.type in ("choice", "explain"):
             for n, o in enumerate(q.options, 1):
                 yield block(f"{w} option {n} text", o.text)
                 yield block(f"{w} option {n} feedback", o.feedback)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import SLUG_RE, ContentError, FileChecker, Problem, _read_yaml
+from .yamlfile import SLUG_RE, ContentError, FileChecker, Problem, read_yaml
 
 TOPICS_FILE = "lessons/topics.yaml"
 
@@ -32,7 +32,7 @@ def load_topics(root: Path | str) -> tuple[Topic, ...]:
     if not path.is_file():
         return ()
     problems: list[Problem] = []
-    data = _read_yaml(path, TOPICS_FILE, problems)
+    data = read_yaml(path, TOPICS_FILE, problems)
     if data is None:
         raise ContentError(problems)
     fc = FileChecker(TOPICS_FILE, problems)

@@ -64,6 +64,7 @@ def display_order(question: Question, pupil_id: int) -> list[str]:
     """The keys of a question's options, items or sort items, in this pupil's stable order."""
     keys = {
         "choice": [o.key for o in question.options],
+        "explain": [o.key for o in question.options],
         "order": [str(i) for i in range(len(question.items))],
         "sort": [i.key for i in question.sort_items],
     }.get(question.type, [])
@@ -72,11 +73,12 @@ def display_order(question: Question, pupil_id: int) -> list[str]:
 
 def mark(question: Question, form) -> Marked:
     """Mark one answer. ``form`` is a mapping of the submitted fields."""
-    if question.type == "choice":
+    if question.type in ("choice", "explain"):
         key = form.get("answer", "")
         option = next((o for o in question.options if o.key == key), None)
         if option is None:
-            raise AnswerError("Choose one answer.")
+            raise AnswerError("Choose one reason." if question.type == "explain"
+                              else "Choose one answer.")
         return Marked(option.correct, {"option": key, "text": option.text},
                       None if option.correct else option.misconception, [option.feedback])
     if question.type == "true_false":
@@ -123,7 +125,7 @@ def mark(question: Question, form) -> Marked:
 
 def right_answer(question: Question) -> list[str]:
     """The right answer in words, shown after a second wrong try."""
-    if question.type == "choice":
+    if question.type in ("choice", "explain"):
         return [o.text for o in question.options if o.correct]
     if question.type == "true_false":
         return ["True" if question.answer else "False"]

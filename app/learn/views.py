@@ -245,7 +245,7 @@ def _feedback_for(question, stored: dict) -> list[str]:
 
 def _as_form(question, stored: dict) -> dict:
     """Turn a stored answer back into form fields, to re-mark it for its feedback."""
-    if question.type == "choice":
+    if question.type in ("choice", "explain"):
         return {"answer": stored.get("option", "")}
     if question.type == "true_false":
         return {"answer": "true" if stored.get("answer") else "false"}
