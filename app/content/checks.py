@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -226,7 +227,7 @@ def _not_advice(lesson: Lesson) -> set[str]:
     return out
 
 
-def _raw(root: Path, rel: str) -> dict:
+def _raw(root: Path, rel: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load((root / rel).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
@@ -476,7 +477,7 @@ class Stats:
     tf_total: int = 0
     choice_total: int = 0
     longest_right: int = 0
-    positions: Counter = field(default_factory=Counter)
+    positions: Counter[int] = field(default_factory=Counter)
 
     def add(self, lesson: Lesson) -> None:
         self.lessons += 1

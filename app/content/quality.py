@@ -101,9 +101,9 @@ def pupil_blocks(lesson: Lesson, include_alt: bool = False) -> Iterator[Block]:
         elif q.type == "sort":
             for g in q.groups:
                 yield block(f"{w} group {g.id}", g.label)
-            for n, item in enumerate(q.sort_items, 1):
-                yield block(f"{w} item {n} text", item.text)
-                yield block(f"{w} item {n} feedback", item.feedback)
+            for n, sort_item in enumerate(q.sort_items, 1):
+                yield block(f"{w} item {n} text", sort_item.text)
+                yield block(f"{w} item {n} feedback", sort_item.feedback)
 
 
 def reading_grade(text: str) -> float:
@@ -164,7 +164,7 @@ def exception_problems(lessons: dict[str, Lesson],
         lesson = lessons.get(e.lesson)
         block = next((b for b in pupil_blocks(lesson) if b.where == e.where), None) \
             if lesson else None
-        if block is None:
+        if block is None or lesson is None:
             problems.append(f"{name}: matches no block (stale: remove it)")
         elif (grade := reading_grade(block.text)) <= MAX_GRADE[lesson.band]:
             problems.append(f"{name}: now reads at grade {grade}, so it is not needed")
