@@ -28,9 +28,11 @@ from typing import Any
 
 import yaml
 
+from .framework import framework_problems, load_framework, mapped_in_year
 from .lessonfile import following, targets
 from .model import CHOICE_TYPES, STRANDS, Catalogue, Lesson, Question, Step
 from .quality import markdown_to_text, pupil_blocks
+from .yamlfile import ContentError
 
 STANDARDS_FILE = "lessons/standards.yaml"
 
@@ -667,13 +669,30 @@ def all_problems(catalogue: Catalogue, root: Path | str) -> list[str]:
     """Every second-edition problem; none for a course without lessons/standards.yaml."""
     if not load_standards(root).declared:
         return []
-    return safety_problems(catalogue, root) + standards_problems(catalogue, root)
+    return safety_problems(catalogue, root) + standards_problems(catalogue, root) \
+        + _framework_lines(catalogue, root)
 
 
-def report_lines(catalogue: Catalogue) -> Iterable[str]:
-    """The per-band and per-year lines check-content prints."""
+def _framework_lines(catalogue: Catalogue, root: Path | str) -> list[str]:
+    try:
+        return framework_problems(catalogue, load_framework(root))
+    except ContentError as exc:
+        return [str(p) for p in exc.problems]
+
+
+def report_lines(catalogue: Catalogue, root: Path | str | None = None) -> Iterable[str]:
+    """The per-band and per-year lines check-content prints (with the framework statements
+    taught in each year group when the course has lessons/connected-world.yaml)."""
     bands, years = course_stats(catalogue)
     for band in sorted(bands):
         yield bands[band].line(band.upper())
+    try:
+        statements = load_framework(root) if root is not None else ()
+    except ContentError:
+        statements = ()
     for y, s in years.items():
-        yield s.line(f"Year {y}")
+        taught = ""
+        if statements:
+            n, total = mapped_in_year(catalogue, statements, y)
+            taught = f"; framework statements taught {n}/{total}"
+        yield s.line(f"Year {y}") + taught
