@@ -1,7 +1,8 @@
 """Quality gates on the REAL course in lessons/ and quizzes/ (not the test fixtures).
 
 Parametrised per lesson, so a failure names the lesson, and the message names the block.
-The rules come from CURRICULUM.md and docs/content-format.md; docs/curriculum.md lists them.
+The rules are in docs/curriculum.md ("How we speak to children", "Quality gates") and
+docs/content-format.md.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ LESSON_SLUGS = sorted(p.stem for p in REPO.glob("lessons/ks[12]/*.y*ml"))
 EXCEPTIONS_FILE = REPO / "lessons" / "reading-exceptions.yaml"
 IMAGES = REPO / "static" / "img" / "lessons"
 
-# The topics CURRICULUM.md says the seeds name: each must stay in lessons/topics.yaml.
+# The topics the school policies name (docs/curriculum.md, "The topic map"): each must stay in
+# lessons/topics.yaml.
 SEED_TOPICS = {
     "fake-news", "contact", "conduct", "content", "commercialism", "gaming-age-ratings",
     "gaming-strangers-in-chat", "gaming-spending-and-loot-boxes", "gaming-time-limits",

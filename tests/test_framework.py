@@ -75,7 +75,7 @@ def _course(tmp_path):
     ("        lessons: [ask-first, brave-and-kind, tell-a-grown-up]\n", "        lessons: []\n",
      ":10: self-image-and-identity age-4-7 say-no: maps to no lesson"),
     ("      - id: online-or-offline\n", "      - id: say-no\n", "duplicate statement id 'say-no'"),
-    ("        says: \"knows this can happen", "        said: \"knows this can happen",
+    ("        says: \"knows someone can ask", "        said: \"knows someone can ask",
      "unknown field 'said'"),
 ])
 def test_a_malformed_map_is_reported_with_file_and_line(tmp_path, old, new, expected):
@@ -117,3 +117,14 @@ def test_check_content_reports_the_statements_taught_each_year():
 
 def test_a_course_without_the_map_has_no_statements():
     assert load_framework(FIXTURE_CONTENT) == ()
+
+
+def test_docs_curriculum_shows_the_map_as_generated(catalogue, statements):
+    from app.content.framework import MAP_END, MAP_START, map_markdown
+
+    doc = (REPO / "docs" / "curriculum.md").read_text()
+    assert MAP_START in doc and MAP_END in doc
+    shown = doc[doc.index(MAP_START):doc.index(MAP_END) + len(MAP_END)]
+    assert shown == map_markdown(catalogue, statements), (
+        "docs/curriculum.md's map is out of date: run `.venv/bin/python -m "
+        "app.content.framework` and paste the output between the markers")

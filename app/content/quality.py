@@ -19,7 +19,8 @@ from markdown_it import MarkdownIt
 
 from .model import Lesson, Question, Step
 
-# Flesch-Kincaid grade ceilings from CURRICULUM.md: reading age 5-7 (KS1), 7-11 (KS2).
+# Flesch-Kincaid grade ceilings (docs/curriculum.md, "How we speak to children"): reading age
+# 5-7 (KS1), 7-11 (KS2).
 MAX_GRADE = {"ks1": 3.0, "ks2": 6.0}
 
 _md = MarkdownIt("js-default")
@@ -177,7 +178,7 @@ def exception_problems(lessons: dict[str, Lesson],
 
 # --- words that must never reach a child --------------------------------------------------
 
-# Blame and shame (CURRICULUM.md: "Never blame the child"). "your fault" is fine when it is
+# Blame and shame (docs/curriculum.md: "Never blame the child"). "your fault" is fine when it is
 # denied ("it is not your fault"), so a negation just before it is allowed.
 _NEGATED = r"(?<!\bnot )(?<!\bnever )(?<!n't )(?<!n\u2019t )"
 BLAME_PATTERNS = {
@@ -198,7 +199,7 @@ def blame_phrases(text: str) -> list[str]:
     return [name for name, rx in BLAME_PATTERNS.items() if rx.search(text)]
 
 
-# Real brand names date fast; lessons say "a video app" or "chat in a game" (CURRICULUM.md).
+# Real brand names date fast; lessons say "a video app" or "chat in a game" (docs/curriculum.md).
 BRANDS = (
     "TikTok", "YouTube", "Instagram", "Snapchat", "WhatsApp", "Roblox", "Minecraft",
     "Fortnite", "Facebook", "Discord", "Twitch", "Twitter", "Google", "Netflix", "Xbox",

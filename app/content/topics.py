@@ -20,7 +20,7 @@ class Topic:
     id: str
     name: str
     lessons: tuple[str, ...]  # lesson slugs, in the order written
-    upper_ks2_only: bool = False  # taught only in Years 5-6 (CURRICULUM.md)
+    upper_ks2_only: bool = False  # taught only in Years 5-6 (docs/curriculum.md)
 
 
 def load_topics(root: Path | str) -> tuple[Topic, ...]:
