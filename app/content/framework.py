@@ -160,5 +160,5 @@ if __name__ == "__main__":  # pragma: no cover - prints the map for docs/curricu
     print(map_markdown(load_catalogue(_root), load_framework(_root)))
 
 
-__all__ = ["MAP_END", "MAP_START", "map_markdown", "AGE_BANDS", "FRAMEWORK_FILE", "FrameworkStatement", "framework_problems",
-           "load_framework", "mapped_in_year"]
+__all__ = ["AGE_BANDS", "FRAMEWORK_FILE", "MAP_END", "MAP_START", "FrameworkStatement",
+           "framework_problems", "load_framework", "map_markdown", "mapped_in_year"]
