@@ -78,6 +78,26 @@ def test_a_pupil_chooses_a_reason_and_gets_its_feedback(explain_app):
                                                             "forget it anyway."}
 
 
+def test_the_class_report_reads_the_reason_pupils_chose(explain_app):
+    from app.models import Pupil, SchoolClass, User
+
+    pupil = explain_app.test_client()
+    sign_in(pupil, "pupil")
+    _to_the_explain_question(pupil)
+    submit(pupil, f"{KS2}/quiz/why-secret", {"answer": "c"})
+    with explain_app.app_context():
+        class_id = db.session.scalar(select(SchoolClass.id).join(Pupil).join(User).where(
+            User.username == "pupil"))
+    teacher = explain_app.test_client()
+    sign_in(teacher, "teacher")
+    page = teacher.get(f"/staff/classes/{class_id}/lessons/fixture-passwords/assess")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Asha keeps her password to herself. Why is that a good idea?" in text
+    assert "\u201cBecause her name is a good password.\u201d (1)" in text
+    assert "name is a strong password" in text  # the misconception, in the teacher's words
+
+
 def test_the_teacher_notes_show_the_best_reason(explain_app):
     c = explain_app.test_client()
     sign_in(c, "teacher")
