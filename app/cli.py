@@ -42,7 +42,7 @@ def check_content_command(content_dir: Path | None) -> None:
     questions = sum(len(x.quiz.questions) for x in catalogue.lessons.values())
     click.echo(f"Content OK: {len(catalogue)} lessons (KS1 {counts['ks1']}, KS2 {counts['ks2']}),"
                f" {len(catalogue)} quizzes, {questions} questions.")
-    for line in report_lines(catalogue):
+    for line in report_lines(catalogue, root):
         click.echo(line)
 
 

@@ -50,7 +50,7 @@ def _rng(*parts: object) -> random.Random:
 def _form(question: Question, correct: bool, lean: str | None,
           rng: random.Random) -> dict[str, str]:
     """Form fields for a right or a wrong answer (wrong ones lean to one misconception)."""
-    if question.type == "choice":
+    if question.type in ("choice", "explain"):
         if correct:
             return {"answer": next(o.key for o in question.options if o.correct)}
         wrong = [o for o in question.options if not o.correct]

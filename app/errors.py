@@ -11,14 +11,24 @@ from sqlalchemy.exc import OperationalError
 
 
 def register(app: Flask) -> None:
-    def page(code: int, title: str, message: str) -> tuple[str, int]:
+    def page(code: int, title: str, message: str,
+             home: str = "Go to my home page") -> tuple[str, int]:
         return render_template("errors/error.html", code=code, title=title,
-                               message=message), code
+                               message=message, home=home), code
+
+    def for_role(code: int) -> tuple[str, int]:
+        from flask_login import current_user
+
+        from .errorwords import words_for
+
+        words = words_for(code, current_user)
+        return page(code, words.title, words.message, words.home)
 
     @app.errorhandler(400)
     def bad_request(e: Exception) -> ResponseReturnValue:
         return page(400, "Something was not quite right",
-                    "That request did not make sense to us. Please go back and try again.")
+                    "We could not use what was sent from that page. Please go back and try "
+                    "again.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: Exception) -> ResponseReturnValue:
@@ -28,14 +38,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(e: Exception) -> ResponseReturnValue:
-        return page(403, "This page is not for you",
-                    "Your account cannot open this page. If you think it should, ask a "
-                    "member of staff.")
+        return for_role(403)
 
     @app.errorhandler(404)
     def not_found(e: Exception) -> ResponseReturnValue:
-        return page(404, "We can't find that page",
-                    "The page may have moved, or it may be for a different class.")
+        return for_role(404)
 
     @app.errorhandler(405)
     def not_allowed(e: Exception) -> ResponseReturnValue:

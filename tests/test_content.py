@@ -121,7 +121,81 @@ BAD_CASES = [
     ("unknown-question-type", KS2_QUIZ, "type: order", "type: essay",
      "unknown question type 'essay'"),
     ("duplicate-key", KS1_LESSON, "order: 1\n", "order: 1\norder: 2\n", "duplicate key 'order'"),
+    # dead data: a tag nobody can hold, or one declared and never used (issue 16)
+    ("tag-on-safe-choice", KS1_LESSON, "        feedback: Yes. Grandad can help.\n",
+     "        feedback: Yes. Grandad can help.\n        misconception: keep-secret\n",
+     f"{KS1_LESSON}:44: step 2 (choose) choice 1: a safe choice carries a misconception tag"),
+    ("tag-on-right-option", KS1_QUIZ, "        correct: true\n        feedback: Yes!\n",
+     "        correct: true\n        feedback: Yes!\n        misconception: keep-watching\n",
+     f"{KS1_QUIZ}:12: question 1 (scary) option 1: the right option carries a misconception"),
+    ("declared-tag-unused", KS1_LESSON, "  all-ask: Thinks everything needs a grown-up.\n",
+     "  all-ask: Thinks everything needs a grown-up.\n  never-used: Thinks nothing.\n",
+     f"{KS1_LESSON}:21: misconceptions: misconception 'never-used' is declared but no wrong "
+     "answer or weak choice uses it"),
+    ("finish-not-text", KS2_LESSON, "finish: Make up a password", "finish:\n  - Make up",
+     "'finish' should be text"),
 ]
+
+EXPLAIN = """  - id: why-tell
+    type: explain
+    prompt: Mo tells Grandad about the scary video. Why is that good?
+    reasons:
+      - text: Because Grandad can help.
+        correct: true
+        feedback: That's it.
+      - text: Because Mo is in trouble.
+        feedback: Mo is not in trouble.
+        misconception: keep-secret
+      - text: Because Grandad likes videos.
+        feedback: Telling is about getting help.
+        misconception: all-ask
+"""
+EXPLAIN_CASES = [
+    ("no-best-reason", "        correct: true\n        feedback: That's it.\n",
+     "        feedback: That's it.\n", "question 5 (why-tell): has no correct answer; mark "
+     "exactly one reason 'correct: true'"),
+    ("not-because", "Because Mo is in trouble.", "Mo is in trouble.",
+     "question 5 (why-tell) reason 2: a reason should start with 'Because'"),
+    ("untagged-reason", "        misconception: all-ask\n", "",
+     "question 5 (why-tell) reason 3: a wrong reason needs a 'misconception' tag"),
+    ("two-reasons", "      - text: Because Grandad likes videos.\n"
+     "        feedback: Telling is about getting help.\n        misconception: all-ask\n", "",
+     "question 5 (why-tell): 'reasons' has 2 entries; it needs 3 to 5"),
+    ("free-text-field", "    reasons:\n", "    answer_text: true\n    reasons:\n",
+     "question 5 (why-tell): unknown field 'answer_text'"),
+]
+
+
+def test_an_explain_question_loads_as_reasons_to_choose(content):
+    (content / KS1_QUIZ).write_text((content / KS1_QUIZ).read_text() + EXPLAIN)
+    q = load_catalogue(content).lesson("fixture-tell").quiz.question("why-tell")
+    assert q.type == "explain" and [o.correct for o in q.options] == [True, False, False]
+    assert q.options[1].misconception == "keep-secret"
+
+
+@pytest.mark.parametrize("name,old,new,expected", EXPLAIN_CASES, ids=[c[0] for c in EXPLAIN_CASES])
+def test_a_malformed_explain_question_is_reported_with_file_and_line(content, name, old, new,
+                                                                     expected):
+    before = (content / KS1_QUIZ).read_text()
+    assert old in EXPLAIN
+    (content / KS1_QUIZ).write_text(before + EXPLAIN.replace(old, new, 1))
+    found = [p for p in problems_for(content) if expected in p]
+    assert found, expected
+    file, line, _ = found[0].split(":", 2)
+    assert file == KS1_QUIZ and int(line) > before.count("\n")  # a line of the new question
+
+
+def test_no_loader_function_is_over_50_lines():
+    import ast
+
+    long = []
+    for path in sorted((REPO / "app" / "content").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                size = node.end_lineno - node.lineno + 1
+                if size > 50:
+                    long.append(f"{path.name}:{node.lineno} {node.name} ({size} lines)")
+    assert long == []
 
 
 @pytest.mark.parametrize("name,rel,old,new,expected", BAD_CASES, ids=[c[0] for c in BAD_CASES])

@@ -15,8 +15,10 @@ from app.content.checks import (
     ROUTINE_ORDER,
     STANDARDS_FILE,
     all_problems,
+    branches,
     course_stats,
     disclosure_prompts,
+    has_reasoning_item,
     is_routine_question,
     load_standards,
     picture_keeping_advice,
@@ -219,3 +221,81 @@ def test_check_content_reports_every_band_and_year(catalogue):
     bands, years = course_stats(catalogue)
     assert f"{bands['ks1'].lessons} lessons" in next(x for x in lines if x.startswith("KS1:"))
     assert sum(s.lessons for s in bands.values()) == len(catalogue)
+
+
+# --- words that never contradict (issue 15) and assessing items (issue 10) ---------------------
+
+
+def _course_copy(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(REPO / "lessons", root / "lessons")
+    shutil.copytree(REPO / "quizzes", root / "quizzes")
+    shutil.copytree(REPO / "static" / "img" / "lessons", root / "static" / "img" / "lessons")
+    return root
+
+
+def _replace(path, old, new):
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_feedback_never_contradicts_the_answer(tmp_path):
+    root = _course_copy(tmp_path)
+    _replace(root / "quizzes/ks2/knowing-or-trusting.yaml",
+             "feedback: That is right, he cannot be sure.", "feedback: Yes. He cannot be sure.")
+    _replace(root / "quizzes/ks2/copyright-and-credit.yaml",
+             "feedback_false: That's right. Being online", "feedback_false: Yes! Being online")
+    _replace(root / "lessons/ks1/kind-words.yaml", "feedback: Mr Ash can only help",
+             "feedback: Well done. Mr Ash can only help")
+    problems = all_problems(load_catalogue(root), root)
+    found = [p for p in problems if "feedback" in p]
+    assert any(p.startswith("quizzes/ks2/knowing-or-trusting.yaml:11: question does-hamza-know "
+                            "option 1 feedback: the right answer is 'No'") for p in found), found
+    assert any(p.startswith("quizzes/ks2/copyright-and-credit.yaml:10: question online-free "
+                            "feedback_false: the right answer is 'False'") for p in found), found
+    assert any(p.startswith("lessons/ks1/kind-words.yaml:") and "wrong answer starts with "
+               "praise ('Well done')" in p for p in found), found
+
+
+def test_a_pupil_never_gets_the_parents_tip(tmp_path):
+    root = _course_copy(tmp_path)
+    lesson = root / "lessons/ks1/tell-a-grown-up.yaml"
+    text = lesson.read_text()
+    finish = next(line for line in text.splitlines() if line.startswith("finish:"))
+    lesson.write_text(text.replace(finish + "\n", ""))
+    _replace(root / "lessons/ks2/strong-passwords.yaml", "summary: ",
+             "summary: Sit with your child. ")
+    problems = all_problems(load_catalogue(root), root)
+    assert any(p.startswith("lessons/ks1/tell-a-grown-up.yaml:") and "finish: no 'finish' "
+               "words" in p for p in problems), problems
+    assert any(p.startswith("lessons/ks2/strong-passwords.yaml:") and "summary: speaks to a "
+               "parent ('with your child')" in p for p in problems), problems
+
+
+def test_the_finish_page_shows_the_pupils_words_not_the_family_tip():
+    done = (REPO / "templates" / "learn" / "done.html").read_text()
+    assert "lesson.finish" in done and "family_tip" not in done
+
+
+def test_every_quiz_has_a_reason_item_and_a_third_of_ks2_scenarios_branch(catalogue, tmp_path):
+    for lesson in catalogue.lessons.values():
+        assert has_reasoning_item(lesson), lesson.slug
+    ks2 = [(x, s) for x in catalogue.lessons.values() if x.band == "ks2" for s in x.scenarios]
+    assert sum(branches(x, s) for x, s in ks2) * 3 >= len(ks2)
+    root = _course_copy(tmp_path)
+    std = root / STANDARDS_FILE
+    _replace(std, "min_ks2_branching: 0.33", "min_ks2_branching: 0.9")
+    quiz = root / "quizzes/ks2/real-or-fake.yaml"
+    quiz.write_text(quiz.read_text().split("  - id: why-check-first")[0])
+    problems = all_problems(load_catalogue(root), root)
+    assert any(p.startswith(f"{STANDARDS_FILE}:1: KS2: ") and "scenarios branch to different "
+               "endings" in p and "at least 90%" in p for p in problems), problems
+    assert "quizzes/ks2/real-or-fake.yaml:1: quiz: no 'explain why' question (type: explain) " \
+        "and no 'what would you do?' choice" in problems
+
+
+def test_a_retry_loop_is_not_a_branch(catalogue):
+    kind = catalogue.lesson("kind-words")  # KS1: the weak choice's story returns for a retry
+    loops = [s for s in kind.scenarios if not branches(kind, s)]
+    assert loops, "a KS1 consequence step that leads back to the scenario is not a branch"

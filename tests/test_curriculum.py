@@ -1,7 +1,8 @@
 """Quality gates on the REAL course in lessons/ and quizzes/ (not the test fixtures).
 
 Parametrised per lesson, so a failure names the lesson, and the message names the block.
-The rules come from CURRICULUM.md and docs/content-format.md; docs/curriculum.md lists them.
+The rules are in docs/curriculum.md ("How we speak to children", "Quality gates") and
+docs/content-format.md.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ LESSON_SLUGS = sorted(p.stem for p in REPO.glob("lessons/ks[12]/*.y*ml"))
 EXCEPTIONS_FILE = REPO / "lessons" / "reading-exceptions.yaml"
 IMAGES = REPO / "static" / "img" / "lessons"
 
-# The topics CURRICULUM.md says the seeds name: each must stay in lessons/topics.yaml.
+# The topics the school policies name (docs/curriculum.md, "The topic map"): each must stay in
+# lessons/topics.yaml.
 SEED_TOPICS = {
     "fake-news", "contact", "conduct", "content", "commercialism", "gaming-age-ratings",
     "gaming-strangers-in-chat", "gaming-spending-and-loot-boxes", "gaming-time-limits",
@@ -265,7 +267,7 @@ def test_topic_maps_to_existing_lessons(catalogue, topics, topic_id):
 
 
 def _wrong_answer_tags(q: Question) -> list[str | None]:
-    if q.type == "choice":
+    if q.type in ("choice", "explain"):
         return [o.misconception for o in q.options if not o.correct]
     if q.type == "sort":
         return [i.misconception for i in q.sort_items]
@@ -284,7 +286,7 @@ def test_quiz_questions_have_one_right_answer_and_tagged_wrong_ones(catalogue, s
         problems.append("the quiz uses only one question type; it needs at least two")
     for q in quiz.questions:
         where = f"question {q.id}"
-        if q.type == "choice" and sum(o.correct for o in q.options) != 1:
+        if q.type in ("choice", "explain") and sum(o.correct for o in q.options) != 1:
             problems.append(f"{where}: {sum(o.correct for o in q.options)} correct options")
         elif q.type == "true_false" and not isinstance(q.answer, bool):
             problems.append(f"{where}: no true/false answer")
@@ -302,7 +304,7 @@ def test_quiz_questions_have_one_right_answer_and_tagged_wrong_ones(catalogue, s
     report(problems, f"{slug}:")
 
 
-def test_course_uses_all_four_question_types(catalogue):
+def test_course_uses_every_question_type(catalogue):
     used = {q.type for x in catalogue.lessons.values() for q in x.quiz.questions}
     assert used == set(QUESTION_TYPES)
 

@@ -24,11 +24,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from .model import STRANDS, Catalogue, Lesson, Question
+from .framework import framework_problems, load_framework, mapped_in_year
+from .lessonfile import following, targets
+from .model import CHOICE_TYPES, STRANDS, Catalogue, Lesson, Question, Step
 from .quality import markdown_to_text, pupil_blocks
+from .yamlfile import ContentError
 
 STANDARDS_FILE = "lessons/standards.yaml"
 
@@ -225,7 +229,7 @@ def _not_advice(lesson: Lesson) -> set[str]:
     return out
 
 
-def _raw(root: Path, rel: str) -> dict:
+def _raw(root: Path, rel: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load((root / rel).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
@@ -283,53 +287,144 @@ def _quiz_where(where: str) -> bool:
 # --- safety rules ---------------------------------------------------------------------------
 
 
-def safety_problems(catalogue: Catalogue, root: Path | str) -> list[str]:
-    """Problems with the safety rules; they hold for any course."""
-    root = Path(root)
-    loc = _Locator(root)
-    out: list[str] = []
+class _Out:
+    """Collects ``file:line: where: what`` lines for lessons, finding the line of a snippet."""
 
-    def add(lesson: Lesson, where: str, message: str, snippet: str = "") -> None:
+    def __init__(self, root: Path):
+        self.root = root
+        self.loc = _Locator(root)
+        self.lines: list[str] = []
+
+    def add(self, lesson: Lesson, where: str, message: str, snippet: str = "") -> None:
         rel = lesson.quiz.path if _quiz_where(where) else lesson.path
-        out.append(f"{rel}:{loc.line(rel, snippet, where.split()[-1])}: {where}: {message}")
+        self.lines.append(f"{rel}:{self.loc.line(rel, snippet, where.split()[-1])}: {where}: "
+                          f"{message}")
 
-    for lesson in catalogue.lessons.values():
-        texts = list(lesson_texts(lesson, root))
-        pupil_text = " ".join(t.text for t in texts if t.pupil)
-        for t in texts:
-            for sentence in picture_keeping_advice(t.text) if t.advice else ():
-                add(lesson, t.where, "advice to screenshot, save, keep or forward where a "
-                    f"picture is in question ({sentence!r}); pictures of bodies are never "
-                    "kept: don't look again, don't save, don't forward, tell a trusted adult",
-                    sentence)
-            # An adult's text is read a paragraph at a time; a pupil's block as a whole.
-            for part in [t.text] if t.pupil else t.text.splitlines():
-                problem = routine_order_problem(part, lesson.band)
-                if problem:
-                    add(lesson, t.where, f"block-and-tell in another order: {problem}", part)
-            if t.pupil and _AGE_RISK.search(t.text) and not _AGE_LIMIT.search(pupil_text):
-                add(lesson, t.where, "speaks of a child's own account, social media or "
-                    "stream, but the lesson never says most social media is for 13 and over",
-                    _AGE_RISK.search(t.text).group(0))
-            for prompt in [] if t.pupil else disclosure_prompts(t.text):
-                add(lesson, t.where, f"invites personal stories in front of the class "
-                    f"({prompt!r}); use a distancing question about a character instead",
-                    prompt)
-        if _TEACHES_KEEPING.search(pupil_text) and not BODY_EXCEPTION.search(pupil_text):
-            add(lesson, "steps", "teaches keeping the messages, but never says plainly that "
+    def at(self, rel: str, snippet: str, message: str) -> None:
+        self.lines.append(f"{rel}:{self.loc.line(rel, snippet)}: {message}")
+
+
+def _text_problems(out: _Out, lesson: Lesson, t: Text, pupil_text: str) -> None:
+    """The rules that read one text: pictures, the routine's order, age limits, disclosure."""
+    for sentence in picture_keeping_advice(t.text) if t.advice else ():
+        out.add(lesson, t.where, "advice to screenshot, save, keep or forward where a picture "
+                f"is in question ({sentence!r}); pictures of bodies are never kept: don't "
+                "look again, don't save, don't forward, tell a trusted adult", sentence)
+    # An adult's text is read a paragraph at a time; a pupil's block as a whole.
+    for part in [t.text] if t.pupil else t.text.splitlines():
+        problem = routine_order_problem(part, lesson.band)
+        if problem:
+            out.add(lesson, t.where, f"block-and-tell in another order: {problem}", part)
+    risk = _AGE_RISK.search(t.text) if t.pupil else None
+    if risk and not _AGE_LIMIT.search(pupil_text):
+        out.add(lesson, t.where, "speaks of a child's own account, social media or stream, "
+                "but the lesson never says most social media is for 13 and over", risk.group(0))
+    for prompt in [] if t.pupil else disclosure_prompts(t.text):
+        out.add(lesson, t.where, f"invites personal stories in front of the class ({prompt!r}); "
+                "use a distancing question about a character instead", prompt)
+
+
+def _lesson_safety(out: _Out, lesson: Lesson, pupil_text: str) -> None:
+    """The rules that read a whole lesson: the body-picture exception, the routine's words,
+    Childline on every help route and CEOP for KS2 contact."""
+    if _TEACHES_KEEPING.search(pupil_text) and not BODY_EXCEPTION.search(pupil_text):
+        out.add(lesson, "steps", "teaches keeping the messages, but never says plainly that "
                 "this never applies to pictures of bodies", "keep the messages")
-        for q in lesson.quiz.questions:
-            if is_routine_question(q) and tuple(q.items) != ROUTINE[lesson.band]:
-                add(lesson, f"question {q.id}", "a block-and-tell order question must use the "
+    for q in lesson.quiz.questions:
+        if is_routine_question(q) and tuple(q.items) != ROUTINE[lesson.band]:
+            out.add(lesson, f"question {q.id}", "a block-and-tell order question must use the "
                     f"{lesson.band.upper()} routine's words: {list(ROUTINE[lesson.band])}",
                     f"id: {q.id}")
-        if lesson.help_route and "0800 1111" not in pupil_text:
-            add(lesson, "steps", "a help-route lesson must name Childline (0800 1111) for "
+    if lesson.help_route and "0800 1111" not in pupil_text:
+        out.add(lesson, "steps", "a help-route lesson must name Childline (0800 1111) for "
                 "pupils", "help_route")
-        if lesson.help_route and lesson.band == "ks2" and "contact" in lesson.four_cs \
-                and "online-relationships" in lesson.strands and "CEOP" not in pupil_text:
-            add(lesson, "steps", "a KS2 lesson about contact must tell pupils they can "
-                "report to CEOP themselves (the Click CEOP button)", "help_route")
+    if lesson.help_route and lesson.band == "ks2" and "contact" in lesson.four_cs \
+            and "online-relationships" in lesson.strands and "CEOP" not in pupil_text:
+        out.add(lesson, "steps", "a KS2 lesson about contact must tell pupils they can report "
+                "to CEOP themselves (the Click CEOP button)", "help_route")
+
+
+def safety_problems(catalogue: Catalogue, root: Path | str) -> list[str]:
+    """Problems with the safety rules and the words that never contradict; they hold for
+    any course."""
+    out = _Out(Path(root))
+    for lesson in catalogue.lessons.values():
+        texts = list(lesson_texts(lesson, out.root))
+        pupil_text = " ".join(t.text for t in texts if t.pupil)
+        for t in texts:
+            _text_problems(out, lesson, t, pupil_text)
+        _lesson_safety(out, lesson, pupil_text)
+        for where, message, snippet in contradicting_feedback(lesson) \
+                + parent_words_for_pupils(lesson):
+            out.add(lesson, where, message, snippet)
+    return out.lines
+
+
+# --- words that never contradict (issue 15) -----------------------------------------------
+
+_YES = re.compile(r"^\W*(?:yes|yeah|yep)\b", re.I)
+_NO = re.compile(r"^\W*(?:no|nope)\b(?!\s+(?:one|way)\b)", re.I)
+_PRAISE = re.compile(r"^\W*(?:yes|that's right|that\u2019s right|right|correct|well done|great|"
+                     r"good (?:thinking|choice|job))\b", re.I)
+
+
+def _said_no(text: str) -> bool:
+    return bool(_NO.match(text)) or text.strip().lower() in ("false", "false.")
+
+
+Found = tuple[str, str, str]  # where, what is wrong, a snippet of the text (for the line)
+
+
+def contradicting_feedback(lesson: Lesson) -> list[Found]:
+    """Feedback that contradicts the answer it follows: a right "No" (or "False") answer
+    answered with "Yes...", or a wrong answer praised ("Yes", "Well done", "That's right")."""
+    out = []
+    for step in lesson.steps:
+        for n, c in enumerate(step.choices, 1):
+            out += _feedback_clash(f"step {step.id} choice {n} feedback", c.text, c.safe,
+                                   c.feedback)
+    for q in lesson.quiz.questions:
+        w = f"question {q.id}"
+        for n, o in enumerate(q.options, 1):
+            out += _feedback_clash(f"{w} option {n} feedback", o.text, o.correct, o.feedback)
+        if q.type == "true_false":
+            out += _feedback_clash(f"{w} feedback_true", "True", q.answer is True,
+                                   q.feedback_true)
+            out += _feedback_clash(f"{w} feedback_false", "False", q.answer is False,
+                                   q.feedback_false)
+    return out
+
+
+def _feedback_clash(where: str, answer: str, right: bool, feedback: str) -> list[Found]:
+    praise = _PRAISE.match(feedback)
+    if right and _said_no(answer) and _YES.match(feedback):
+        return [(where, f"the right answer is {answer.split()[0].strip('.,!')!r}, but its "
+                 "feedback starts with 'Yes'; start with 'That's right' or say why instead",
+                 feedback)]
+    if not right and praise:
+        return [(where, f"feedback for a wrong answer starts with praise "
+                 f"({praise.group(0).strip()!r}); it contradicts 'Not quite'", feedback)]
+    return []
+
+
+_TO_PARENTS = re.compile(r"\b(?:your|with your) (?:child|children|son|daughter)\b", re.I)
+
+
+def parent_words_for_pupils(lesson: Lesson) -> list[Found]:
+    """A tip written for parents is never shown to a child: the finish page has the pupil's
+    own words (``finish``), and no pupil text speaks to a parent."""
+    if not lesson.finish:
+        return [("finish", "no 'finish' words for the pupil's finish page (the family tip is "
+                 "written for parents and is not shown to a child)", "family_tip:")]
+    out = []
+    for b in pupil_blocks(lesson):
+        m = _TO_PARENTS.search(b.text)
+        if m:
+            out.append((b.where, f"speaks to a parent ({m.group(0)!r}) in text a pupil reads; "
+                        "put it in the family tip", b.text))
+    if lesson.finish.strip() == lesson.family_tip.strip():
+        out.append(("finish", "the finish words are the family tip; write them for the pupil",
+                    "finish:"))
     return out
 
 
@@ -345,6 +440,8 @@ class Standards:
     max_same_position: float = 1.0  # share of right answers at one position (file order)
     min_ks2_scenarios: int = 1
     consequence_step: bool = False  # a weak choice leads to a story step (what happens next)
+    min_ks2_branching: float = 0.0  # share of KS2 scenarios that branch to different endings
+    reasoning_item: bool = False  # every quiz has an "explain why" or "what would you do" item
     sensitive_lessons: tuple[str, ...] = ()
     declared: bool = False
 
@@ -363,6 +460,8 @@ def load_standards(root: Path | str) -> Standards:
         max_same_position=float(data.get("max_same_position", 1.0)),
         min_ks2_scenarios=int(data.get("min_ks2_scenarios", 1)),
         consequence_step=bool(data.get("consequence_step", False)),
+        min_ks2_branching=float(data.get("min_ks2_branching", 0.0)),
+        reasoning_item=bool(data.get("reasoning_item", False)),
         sensitive_lessons=tuple(data.get("sensitive_lessons") or ()),
         declared=True,
     )
@@ -380,7 +479,7 @@ class Stats:
     tf_total: int = 0
     choice_total: int = 0
     longest_right: int = 0
-    positions: Counter = field(default_factory=Counter)
+    positions: Counter[int] = field(default_factory=Counter)
 
     def add(self, lesson: Lesson) -> None:
         self.lessons += 1
@@ -391,7 +490,7 @@ class Stats:
             if q.type == "true_false":
                 self.tf_total += 1
                 self.tf_true += bool(q.answer)
-            elif q.type == "choice":
+            elif q.type in CHOICE_TYPES:
                 self.choice_total += 1
                 right = next(n for n, o in enumerate(q.options) if o.correct)
                 self.positions[right + 1] += 1
@@ -442,31 +541,56 @@ def _weak_leads_to_story(lesson: Lesson) -> bool:
                for s in lesson.steps for c in s.choices)
 
 
-def standards_problems(catalogue: Catalogue, root: Path | str,
-                       standards: Standards | None = None) -> list[str]:
-    """Problems with the course standards in lessons/standards.yaml (none when absent)."""
-    root = Path(root)
-    std = standards or load_standards(root)
-    if not std.declared:
-        return []
-    loc = _Locator(root)
+def _story_run(lesson: Lesson, start: str) -> list[str]:
+    """The steps a pupil passes from ``start`` up to and including the next scenario."""
+    seen: list[str] = []
+    step = lesson.step(start)
+    while step is not None and step.id not in seen:
+        seen.append(step.id)
+        if step.type != "story":
+            break
+        step = lesson.step(step.next or following(lesson.steps, step))
+    return seen
+
+
+def branches(lesson: Lesson, scenario: Step) -> bool:
+    """A scenario branches to different endings when at least two of its choices lead on to
+    different steps, neither coming back to this scenario for another try."""
+    onward = {t for t in targets(lesson.steps, scenario)
+              if t == "quiz" or scenario.id not in _story_run(lesson, t)}
+    return len(onward) >= 2
+
+
+_WHAT_WOULD_YOU_DO = re.compile(r"\bwhat (?:would|should|could|can|will) (?:you|[A-Z]\w+) do\b|"
+                                r"\bwhat do you do\b", re.I)
+
+
+def has_reasoning_item(lesson: Lesson) -> bool:
+    """The quiz has an "explain why" question, or a "what would you do?" choice."""
+    return any(q.type == "explain" or q.type == "choice" and _WHAT_WOULD_YOU_DO.search(q.prompt)
+               for q in lesson.quiz.questions)
+
+
+def _share_problem(name: str, s: Stats, std: Standards) -> list[str]:
+    low, high = std.true_share
+    if s.tf_total and not low <= s.true_share <= high:
+        return [f"{STANDARDS_FILE}:1: {name}: {s.tf_true} of {s.tf_total} true/false answers "
+                f"are 'true' ({s.true_share:.0%}); keep it between {low:.0%} and {high:.0%}"]
+    return []
+
+
+def _group_problems(catalogue: Catalogue, std: Standards) -> list[str]:
+    """Year groups and bands: enough lessons, true/false balance, answer patterns."""
     out = []
     bands, years = course_stats(catalogue)
     for y, s in years.items():
         if s.lessons < std.min_lessons_per_year:
             out.append(f"{STANDARDS_FILE}:1: Year {y}: {s.lessons} lessons; each year group "
                        f"needs at least {std.min_lessons_per_year}")
-    low, high = std.true_share
     for y, s in years.items():
-        if s.tf_total and not low <= s.true_share <= high:
-            out.append(f"{STANDARDS_FILE}:1: Year {y}: {s.tf_true} of {s.tf_total} "
-                       f"true/false answers are 'true' ({s.true_share:.0%}); keep it between "
-                       f"{low:.0%} and {high:.0%}")
+        out += _share_problem(f"Year {y}", s, std)
     for band, s in sorted(bands.items()):
-        if s.tf_total and not low <= s.true_share <= high:
-            out.append(f"{STANDARDS_FILE}:1: {band.upper()}: {s.tf_true} of {s.tf_total} "
-                       f"true/false answers are 'true' ({s.true_share:.0%}); keep it between "
-                       f"{low:.0%} and {high:.0%}")
+        out += _share_problem(band.upper(), s, std)
         if s.longest_share > std.max_longest_right:
             out.append(f"{STANDARDS_FILE}:1: {band.upper()}: the right answer is the longest "
                        f"option in {s.longest_right} of {s.choice_total} choice questions "
@@ -475,28 +599,54 @@ def standards_problems(catalogue: Catalogue, root: Path | str,
             out.append(f"{STANDARDS_FILE}:1: {band.upper()}: {s.top_position_share:.0%} of "
                        "right answers are written at the same position; at most "
                        f"{std.max_same_position:.0%}")
-    for lesson in catalogue.lessons.values():
-        n = len(lesson.quiz.questions)
-        if n < std.min_questions:
-            out.append(f"{lesson.quiz.path}:1: quiz: {n} questions; at least "
-                       f"{std.min_questions}")
-        scenarios = [s for s in lesson.steps if s.type == "scenario"]
-        if lesson.band == "ks2" and len(scenarios) < std.min_ks2_scenarios:
-            out.append(f"{lesson.path}:{loc.line(lesson.path, 'steps:')}: steps: "
-                       f"{len(scenarios)} scenario(s); a KS2 lesson needs at least "
-                       f"{std.min_ks2_scenarios}")
-        if std.consequence_step and not _weak_leads_to_story(lesson):
-            out.append(f"{lesson.path}:{loc.line(lesson.path, 'steps:')}: steps: no weak "
-                       "choice leads to a story step showing what happens next "
-                       "(give one weak choice `next: <story step id>`)")
-    for slug in std.sensitive_lessons:
-        lesson = catalogue.lesson(slug)
-        if lesson is None:
-            out.append(f"{STANDARDS_FILE}:1: sensitive_lessons: '{slug}' is not a lesson")
-            continue
-        out += [f"{lesson.path}:{loc.line(lesson.path, 'notes:')}: teacher_notes notes: {p}"
-                for p in safe_teaching_problems(teacher_notes_source(lesson, root))]
     return out
+
+
+def _branching_problems(catalogue: Catalogue, std: Standards) -> list[str]:
+    ks2 = [(x, s) for x in catalogue.lessons.values() if x.band == "ks2" for s in x.scenarios]
+    n = sum(branches(x, s) for x, s in ks2)
+    if ks2 and n / len(ks2) < std.min_ks2_branching:
+        return [f"{STANDARDS_FILE}:1: KS2: {n} of {len(ks2)} scenarios branch to different "
+                f"endings ({n / len(ks2):.0%}); at least {std.min_ks2_branching:.0%}"]
+    return []
+
+
+def _lesson_standards(out: _Out, lesson: Lesson, std: Standards) -> None:
+    n = len(lesson.quiz.questions)
+    if n < std.min_questions:
+        out.lines.append(f"{lesson.quiz.path}:1: quiz: {n} questions; at least "
+                         f"{std.min_questions}")
+    if std.reasoning_item and not has_reasoning_item(lesson):
+        out.lines.append(f"{lesson.quiz.path}:1: quiz: no 'explain why' question (type: "
+                         "explain) and no 'what would you do?' choice")
+    scenarios = len(lesson.scenarios)
+    if lesson.band == "ks2" and scenarios < std.min_ks2_scenarios:
+        out.at(lesson.path, "steps:", f"steps: {scenarios} scenario(s); a KS2 lesson needs at "
+               f"least {std.min_ks2_scenarios}")
+    if std.consequence_step and not _weak_leads_to_story(lesson):
+        out.at(lesson.path, "steps:", "steps: no weak choice leads to a story step showing "
+               "what happens next (give one weak choice `next: <story step id>`)")
+
+
+def standards_problems(catalogue: Catalogue, root: Path | str,
+                       standards: Standards | None = None) -> list[str]:
+    """Problems with the course standards in lessons/standards.yaml (none when absent)."""
+    root = Path(root)
+    std = standards or load_standards(root)
+    if not std.declared:
+        return []
+    out = _Out(root)
+    out.lines += _group_problems(catalogue, std) + _branching_problems(catalogue, std)
+    for lesson in catalogue.lessons.values():
+        _lesson_standards(out, lesson, std)
+    for slug in std.sensitive_lessons:
+        sensitive = catalogue.lesson(slug)
+        if sensitive is None:
+            out.lines.append(f"{STANDARDS_FILE}:1: sensitive_lessons: '{slug}' is not a lesson")
+            continue
+        for p in safe_teaching_problems(teacher_notes_source(sensitive, root)):
+            out.at(sensitive.path, "notes:", f"teacher_notes notes: {p}")
+    return out.lines
 
 
 def safe_teaching_problems(notes: str) -> list[str]:
@@ -519,13 +669,30 @@ def all_problems(catalogue: Catalogue, root: Path | str) -> list[str]:
     """Every second-edition problem; none for a course without lessons/standards.yaml."""
     if not load_standards(root).declared:
         return []
-    return safety_problems(catalogue, root) + standards_problems(catalogue, root)
+    return safety_problems(catalogue, root) + standards_problems(catalogue, root) \
+        + _framework_lines(catalogue, root)
 
 
-def report_lines(catalogue: Catalogue) -> Iterable[str]:
-    """The per-band and per-year lines check-content prints."""
+def _framework_lines(catalogue: Catalogue, root: Path | str) -> list[str]:
+    try:
+        return framework_problems(catalogue, load_framework(root))
+    except ContentError as exc:
+        return [str(p) for p in exc.problems]
+
+
+def report_lines(catalogue: Catalogue, root: Path | str | None = None) -> Iterable[str]:
+    """The per-band and per-year lines check-content prints (with the framework statements
+    taught in each year group when the course has lessons/connected-world.yaml)."""
     bands, years = course_stats(catalogue)
     for band in sorted(bands):
         yield bands[band].line(band.upper())
+    try:
+        statements = load_framework(root) if root is not None else ()
+    except ContentError:
+        statements = ()
     for y, s in years.items():
-        yield s.line(f"Year {y}")
+        taught = ""
+        if statements:
+            n, total = mapped_in_year(catalogue, statements, y)
+            taught = f"; framework statements taught {n}/{total}"
+        yield s.line(f"Year {y}") + taught

@@ -23,7 +23,8 @@ FOUR_CS = {
     "conduct": "Conduct",
     "commerce": "Commerce (commercialism)",
 }
-QUESTION_TYPES = ("choice", "true_false", "order", "sort")
+QUESTION_TYPES = ("choice", "true_false", "order", "sort", "explain")
+CHOICE_TYPES = ("choice", "explain")  # one right option (an explain question's "reasons")
 
 
 def band_for_year(year_group: int) -> str:
@@ -94,7 +95,7 @@ class Question:
     index: int
     type: str
     prompt: str
-    options: tuple[Option, ...] = ()  # choice
+    options: tuple[Option, ...] = ()  # choice; an explain question's reasons
     answer: bool | None = None  # true_false
     feedback_true: str = ""
     feedback_false: str = ""
@@ -153,6 +154,7 @@ class Lesson:
     quiz: Quiz
     steps: tuple[Step, ...]
     path: str
+    finish: str = ""  # the pupil's own words on the finish page (never the family tip)
     positions: tuple[str, ...] = field(default=())  # "step:<id>", "quiz:<id>", then "done"
 
     def step(self, step_id: str) -> Step | None:

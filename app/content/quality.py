@@ -17,9 +17,10 @@ import textstat
 import yaml
 from markdown_it import MarkdownIt
 
-from .model import Lesson
+from .model import Lesson, Question, Step
 
-# Flesch-Kincaid grade ceilings from CURRICULUM.md: reading age 5-7 (KS1), 7-11 (KS2).
+# Flesch-Kincaid grade ceilings (docs/curriculum.md, "How we speak to children"): reading age
+# 5-7 (KS1), 7-11 (KS2).
 MAX_GRADE = {"ks1": 3.0, "ks2": 6.0}
 
 _md = MarkdownIt("js-default")
@@ -62,46 +63,52 @@ def pupil_blocks(lesson: Lesson, include_alt: bool = False) -> Iterator[Block]:
     words that must never reach a child, but not for reading level (it describes a picture).
     """
     slug = lesson.slug
-
-    def block(where: str, text: str) -> Block:
-        return Block(slug, where, text)
-
-    yield block("title", lesson.title)
-    yield block("summary", lesson.summary)
+    yield Block(slug, "title", lesson.title)
+    yield Block(slug, "summary", lesson.summary)
+    if lesson.finish:
+        yield Block(slug, "finish", lesson.finish)
     if include_alt:
-        yield block("picture_alt", lesson.picture_alt)
+        yield Block(slug, "picture_alt", lesson.picture_alt)
     for s in lesson.i_can:
-        yield block(f"i_can {s.id}", s.text)
+        yield Block(slug, f"i_can {s.id}", s.text)
     for step in lesson.steps:
-        w = f"step {step.id}"
-        yield block(f"{w} title", step.title)
-        yield block(f"{w} body", markdown_to_text(step.body))
-        if include_alt and step.alt:
-            yield block(f"{w} alt", step.alt)
-        for n, c in enumerate(step.choices, 1):
-            yield block(f"{w} choice {n} text", c.text)
-            yield block(f"{w} choice {n} feedback", c.feedback)
+        for where, text in _step_texts(step, include_alt):
+            yield Block(slug, where, text)
     for q in lesson.quiz.questions:
-        w = f"question {q.id}"
-        yield block(f"{w} prompt", q.prompt)
-        if q.type == "choice":
-            for n, o in enumerate(q.options, 1):
-                yield block(f"{w} option {n} text", o.text)
-                yield block(f"{w} option {n} feedback", o.feedback)
-        elif q.type == "true_false":
-            yield block(f"{w} feedback_true", q.feedback_true)
-            yield block(f"{w} feedback_false", q.feedback_false)
-        elif q.type == "order":
-            for n, item in enumerate(q.items, 1):
-                yield block(f"{w} item {n}", item)
-            yield block(f"{w} feedback_right", q.feedback_right)
-            yield block(f"{w} feedback_wrong", q.feedback_wrong)
-        elif q.type == "sort":
-            for g in q.groups:
-                yield block(f"{w} group {g.id}", g.label)
-            for n, item in enumerate(q.sort_items, 1):
-                yield block(f"{w} item {n} text", item.text)
-                yield block(f"{w} item {n} feedback", item.feedback)
+        for where, text in _question_texts(q):
+            yield Block(slug, where, text)
+
+
+def _step_texts(step: Step, include_alt: bool) -> Iterator[tuple[str, str]]:
+    w = f"step {step.id}"
+    yield f"{w} title", step.title
+    yield f"{w} body", markdown_to_text(step.body)
+    if include_alt and step.alt:
+        yield f"{w} alt", step.alt
+    for n, c in enumerate(step.choices, 1):
+        yield f"{w} choice {n} text", c.text
+        yield f"{w} choice {n} feedback", c.feedback
+
+
+def _question_texts(q: Question) -> Iterator[tuple[str, str]]:
+    w = f"question {q.id}"
+    yield f"{w} prompt", q.prompt
+    for n, o in enumerate(q.options, 1):  # choice options, explain reasons
+        yield f"{w} option {n} text", o.text
+        yield f"{w} option {n} feedback", o.feedback
+    if q.type == "true_false":
+        yield f"{w} feedback_true", q.feedback_true
+        yield f"{w} feedback_false", q.feedback_false
+    for n, item in enumerate(q.items, 1):
+        yield f"{w} item {n}", item
+    if q.type == "order":
+        yield f"{w} feedback_right", q.feedback_right
+        yield f"{w} feedback_wrong", q.feedback_wrong
+    for g in q.groups:
+        yield f"{w} group {g.id}", g.label
+    for n, sort_item in enumerate(q.sort_items, 1):
+        yield f"{w} item {n} text", sort_item.text
+        yield f"{w} item {n} feedback", sort_item.feedback
 
 
 def reading_grade(text: str) -> float:
@@ -162,7 +169,7 @@ def exception_problems(lessons: dict[str, Lesson],
         lesson = lessons.get(e.lesson)
         block = next((b for b in pupil_blocks(lesson) if b.where == e.where), None) \
             if lesson else None
-        if block is None:
+        if block is None or lesson is None:
             problems.append(f"{name}: matches no block (stale: remove it)")
         elif (grade := reading_grade(block.text)) <= MAX_GRADE[lesson.band]:
             problems.append(f"{name}: now reads at grade {grade}, so it is not needed")
@@ -171,7 +178,7 @@ def exception_problems(lessons: dict[str, Lesson],
 
 # --- words that must never reach a child --------------------------------------------------
 
-# Blame and shame (CURRICULUM.md: "Never blame the child"). "your fault" is fine when it is
+# Blame and shame (docs/curriculum.md: "Never blame the child"). "your fault" is fine when it is
 # denied ("it is not your fault"), so a negation just before it is allowed.
 _NEGATED = r"(?<!\bnot )(?<!\bnever )(?<!n't )(?<!n\u2019t )"
 BLAME_PATTERNS = {
@@ -192,7 +199,7 @@ def blame_phrases(text: str) -> list[str]:
     return [name for name, rx in BLAME_PATTERNS.items() if rx.search(text)]
 
 
-# Real brand names date fast; lessons say "a video app" or "chat in a game" (CURRICULUM.md).
+# Real brand names date fast; lessons say "a video app" or "chat in a game" (docs/curriculum.md).
 BRANDS = (
     "TikTok", "YouTube", "Instagram", "Snapchat", "WhatsApp", "Roblox", "Minecraft",
     "Fortnite", "Facebook", "Discord", "Twitch", "Twitter", "Google", "Netflix", "Xbox",
@@ -251,19 +258,26 @@ def svg_problems(path: Path | str) -> list[str]:
     if not (root.get("viewBox") or "").strip():
         out.append(f"{path.name}: <svg> has no viewBox")
     for el in root.iter():
-        name = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-        if name in ("script", "foreignObject", "image", "iframe", "object", "embed"):
-            out.append(f"{path.name}: has a <{name}> element")
-        if name in ("text", "tspan", "textPath"):
-            out.append(f"{path.name}: has words drawn in it (<{name}>); words belong in the page")
-        for attr, value in el.attrib.items():
-            local = attr.rsplit("}", 1)[-1]
-            if local.lower().startswith("on"):
-                out.append(f"{path.name}: <{name}> has an event handler '{local}'")
-            if local == "href" and not value.startswith("#"):
-                out.append(f"{path.name}: <{name}> links to '{value}' outside the file")
-            if _CSS_URL_RE.search(value):
-                out.append(f"{path.name}: <{name}> {local} uses url() outside the file")
-        if name == "style" and el.text and (_CSS_URL_RE.search(el.text) or "@import" in el.text):
-            out.append(f"{path.name}: <style> loads something from outside the file")
+        out += _element_problems(path.name, el)
     return list(dict.fromkeys(out))
+
+
+def _element_problems(file: str, el: ET.Element) -> list[str]:
+    """What one SVG element must not have: script-like elements, words, handlers, links."""
+    out = []
+    name = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+    if name in ("script", "foreignObject", "image", "iframe", "object", "embed"):
+        out.append(f"{file}: has a <{name}> element")
+    if name in ("text", "tspan", "textPath"):
+        out.append(f"{file}: has words drawn in it (<{name}>); words belong in the page")
+    for attr, value in el.attrib.items():
+        local = attr.rsplit("}", 1)[-1]
+        if local.lower().startswith("on"):
+            out.append(f"{file}: <{name}> has an event handler '{local}'")
+        if local == "href" and not value.startswith("#"):
+            out.append(f"{file}: <{name}> links to '{value}' outside the file")
+        if _CSS_URL_RE.search(value):
+            out.append(f"{file}: <{name}> {local} uses url() outside the file")
+    if name == "style" and el.text and (_CSS_URL_RE.search(el.text) or "@import" in el.text):
+        out.append(f"{file}: <style> loads something from outside the file")
+    return out

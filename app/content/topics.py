@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import SLUG_RE, ContentError, FileChecker, Problem, _read_yaml
+from .yamlfile import SLUG_RE, ContentError, FileChecker, Problem, read_yaml
 
 TOPICS_FILE = "lessons/topics.yaml"
 
@@ -20,7 +20,7 @@ class Topic:
     id: str
     name: str
     lessons: tuple[str, ...]  # lesson slugs, in the order written
-    upper_ks2_only: bool = False  # taught only in Years 5-6 (CURRICULUM.md)
+    upper_ks2_only: bool = False  # taught only in Years 5-6 (docs/curriculum.md)
 
 
 def load_topics(root: Path | str) -> tuple[Topic, ...]:
@@ -32,7 +32,7 @@ def load_topics(root: Path | str) -> tuple[Topic, ...]:
     if not path.is_file():
         return ()
     problems: list[Problem] = []
-    data = _read_yaml(path, TOPICS_FILE, problems)
+    data = read_yaml(path, TOPICS_FILE, problems)
     if data is None:
         raise ContentError(problems)
     fc = FileChecker(TOPICS_FILE, problems)

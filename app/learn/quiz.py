@@ -66,6 +66,7 @@ def display_order(question: Question, pupil_id: int) -> list[str]:
     """The keys of a question's options, items or sort items, in this pupil's stable order."""
     keys = {
         "choice": [o.key for o in question.options],
+        "explain": [o.key for o in question.options],
         "order": [str(i) for i in range(len(question.items))],
         "sort": [i.key for i in question.sort_items],
     }.get(question.type, [])
@@ -76,10 +77,12 @@ Form = Mapping[str, str]  # the submitted fields
 
 
 def _mark_choice(question: Question, form: Form) -> Marked:
+    """A choice, or an "explain why" question: one option (a reason) chosen."""
     key = form.get("answer", "")
     option = next((o for o in question.options if o.key == key), None)
     if option is None:
-        raise AnswerError("Choose one answer.")
+        raise AnswerError("Choose one reason." if question.type == "explain"
+                          else "Choose one answer.")
     return Marked(option.correct, {"option": key, "text": option.text},
                   None if option.correct else option.misconception, [option.feedback])
 
@@ -131,7 +134,8 @@ def _mark_sort(question: Question, form: Form) -> Marked:
 
 
 MARKERS: dict[str, Callable[[Question, Form], Marked]] = {
-    "choice": _mark_choice, "true_false": _mark_true_false, "order": _mark_order,
+    "choice": _mark_choice, "explain": _mark_choice, "true_false": _mark_true_false,
+    "order": _mark_order,
     "sort": _mark_sort,
 }
 
@@ -143,7 +147,7 @@ def mark(question: Question, form: Form) -> Marked:
 
 def right_answer(question: Question) -> list[str]:
     """The right answer in words, shown after a second wrong try."""
-    if question.type == "choice":
+    if question.type in ("choice", "explain"):
         return [o.text for o in question.options if o.correct]
     if question.type == "true_false":
         return ["True" if question.answer else "False"]

@@ -262,7 +262,7 @@ def _feedback_for(question: Question, stored: dict[str, Any]) -> list[str]:
 
 def _as_form(question: Question, stored: dict[str, Any]) -> dict[str, str]:
     """Turn a stored answer back into form fields, to re-mark it for its feedback."""
-    if question.type == "choice":
+    if question.type in ("choice", "explain"):
         return {"answer": stored.get("option", "")}
     if question.type == "true_false":
         return {"answer": "true" if stored.get("answer") else "false"}

@@ -131,7 +131,8 @@ class Pupil(Base):
     year_group: Mapped[int]
     class_id: Mapped[int] = mapped_column(ForeignKey("school_classes.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="active")
-    # Three picture names, e.g. "cat,sun,tree". Given by the system; see docs/decisions.md.
+    # Three picture names, e.g. "cat,sun,tree". Given by the system; see docs/architecture.md,
+    # decision 3.
     picture_code: Mapped[str | None] = mapped_column(String(40))
     # A keyed hash of the full name as the school's system spells it (the surname itself is
     # never stored): how an import recognises a pupil already here. See docs/admin.md.

@@ -364,7 +364,7 @@ def _answer_text(lesson: Lesson, item: str, key: str) -> str:
     q = lesson.quiz.question(ident)
     if q is None:
         return ""
-    if q.type == "choice":
+    if q.type in ("choice", "explain"):
         return next((o.text for o in q.options if o.key == key), "")
     if q.type == "true_false" and key in ("true", "false"):
         return key.capitalize()

@@ -19,6 +19,7 @@ QUESTION_TYPE_NAMES = {
     "true_false": "True or false",
     "order": "Put in order",
     "sort": "Sort into groups",
+    "explain": "Explain why (choose the reason)",
 }
 
 
