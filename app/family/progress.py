@@ -4,10 +4,15 @@ that go with the lessons their child has done. Never answers, misconceptions or 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import select
+
+from ..auth.agreements import agreement_for
 from ..content.model import Catalogue
+from ..db import db
 from ..learn.progress import LessonCard, home_cards
-from ..models import Pupil
+from ..models import AgreementAcceptance, Pupil, User
 from ..teach.assignments import Work, pupil_lessons, pupil_work
 
 
@@ -47,3 +52,12 @@ def child_progress(catalogue: Catalogue, pupil: Pupil) -> ChildProgress:
             seen.add(key)
             shown.append((w, by_slug.get(w.lesson.slug)))
     return ChildProgress(pupil, cards, carry_on, shown)
+
+
+def agreed_at(parent: User) -> datetime | None:
+    """When this family account accepted the current parent and carer agreement."""
+    agreement = agreement_for(parent.agreement_key)
+    return db.session.scalar(select(AgreementAcceptance.accepted_at).where(
+        AgreementAcceptance.user_id == parent.id,
+        AgreementAcceptance.agreement == agreement.key,
+        AgreementAcceptance.version == agreement.version))
