@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -159,7 +161,7 @@ def step(slug: str, step_id: str):
         if step.choice(key) is None:
             error = "Pick one of the choices."
         else:
-            progress.record_choice(pupil, lesson, step, key)
+            progress.record_choice(pupil, lesson, step, key, sent=_sent_token())
             target = progress.after_step(lesson, step, key)
             if target:
                 progress.unlock(pupil, lesson, target)
@@ -181,6 +183,16 @@ def _url_for_position(lesson: Lesson, position: str) -> str:
     if kind == "quiz":
         return url_for("learn.question", slug=lesson.slug, qid=ident)
     return url_for("learn.step", slug=lesson.slug, step_id=ident)
+
+
+def _sent_token() -> str | None:
+    """The posting page's own token (templates: ``sent_token()``), so a resend counts once."""
+    token = request.form.get("sent", "")
+    ok = 16 <= len(token) <= 32 and token.replace("-", "").replace("_", "").isalnum()
+    return token if ok else None
+
+
+bp.add_app_template_global(lambda: secrets.token_urlsafe(16), "sent_token")
 
 
 def _mark_posted(question):
@@ -209,7 +221,7 @@ def question(slug: str, qid: str):
     if request.method == "POST":
         marked, error, given = _mark_posted(question)
         if marked is not None:
-            row = progress.record_answer(pupil, lesson, qid, marked)
+            row = progress.record_answer(pupil, lesson, qid, marked, sent=_sent_token())
             if marked.correct or row.attempt >= RETRIES_BEFORE_ANSWER:
                 progress.unlock(pupil, lesson, progress.next_after_question(lesson, qid))
             return redirect(url_for("learn.question", slug=slug, qid=qid, answer=row.id))

@@ -48,9 +48,18 @@ def upgrade() -> None:
     sa.UniqueConstraint('parent_id', name=op.f('uq_family_agreements_parent_id'))
     )
     op.create_index(op.f('ix_family_agreements_school_id'), 'family_agreements', ['school_id'], unique=False)
+    # an answer or choice sent again from the same page is not counted twice (plain ADD COLUMN)
+    op.add_column('quiz_answers', sa.Column('client_token', sa.String(length=32), nullable=True))
+    op.create_index('ix_quiz_answers_sent', 'quiz_answers', ['pupil_id', 'client_token'], unique=True)
+    op.add_column('scenario_choices', sa.Column('client_token', sa.String(length=32), nullable=True))
+    op.create_index('ix_scenario_choices_sent', 'scenario_choices', ['pupil_id', 'client_token'], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_scenario_choices_sent', table_name='scenario_choices')
+    op.drop_column('scenario_choices', 'client_token')
+    op.drop_index('ix_quiz_answers_sent', table_name='quiz_answers')
+    op.drop_column('quiz_answers', 'client_token')
     op.drop_index(op.f('ix_family_agreements_school_id'), table_name='family_agreements')
     op.drop_table('family_agreements')
     op.drop_index(op.f('ix_home_cards_school_id'), table_name='home_cards')
