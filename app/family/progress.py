@@ -3,7 +3,7 @@ that go with the lessons their child has done. Never answers, misconceptions or 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,7 +21,8 @@ class ChildProgress:
     pupil: Pupil
     cards: list[LessonCard]
     carry_on: LessonCard | None
-    set_work: list[tuple[Work, LessonCard | None]] = ()  # (work, its lesson's card)
+    # (work, its lesson's card), soonest due first
+    set_work: list[tuple[Work, LessonCard | None]] = field(default_factory=list)
 
     @property
     def done(self) -> list[LessonCard]:
@@ -45,8 +46,10 @@ def child_progress(catalogue: Catalogue, pupil: Pupil) -> ChildProgress:
     cards, carry_on = home_cards(catalogue, pupil, lessons)
     by_slug = {c.lesson.slug: c for c in cards}
     seen: set[tuple[str, str]] = set()
-    shown = []
+    shown: list[tuple[Work, LessonCard | None]] = []
     for w in work:
+        if w.lesson is None:
+            continue
         key = (w.lesson.slug, w.assignment.kind)
         if key not in seen:
             seen.add(key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from app.db import db
 from app.models import Assignment, LessonProgress, Pupil, SchoolClass, User
 
 from .people import sign_in
+from .test_accessibility import SIZES, Checker
 
 
 def print_sams_home_card(page, real_app) -> str:
@@ -150,3 +152,42 @@ def test_a_parent_builds_saves_and_prints_the_family_agreement(make_page):
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Who to tell, and what each one is for")
     expect(page.locator("article.guide")).to_contain_text("0800 1111")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_learning_at_home_pages_are_accessible(make_page, real_app, size):
+    """axe-core (WCAG 2.2 AA) and no sideways scrolling at 320 px on every new page."""
+    check = Checker(size)
+    teacher = make_page(*SIZES[size])
+    code = print_sams_home_card(teacher, real_app)
+    check(teacher, "home cards to print")
+    teacher.get_by_role("link", name="Back to the home cards list").click()
+    check(teacher, "home cards list")
+
+    home = make_page(*SIZES[size])
+    home.goto("/home")
+    check(home, "home code")
+    home.get_by_role("button", name="Turn on picture sign-in here", exact=True).click()
+    check(home, "home code with an error")
+    home.get_by_label("The code on the home card").fill(code)
+    home.get_by_role("button", name="Turn on picture sign-in here", exact=True).click()
+    check(home, "picture names at home")
+
+    parent = make_page(*SIZES[size])
+    sign_in(parent, "parent", "demo-parent-pass")
+    check(parent, "parent agreement")
+    parent.get_by_role("button", name="I agree", exact=True).click()
+    check(parent, "family home")
+    for label, url in (("guides", "/family/guides"),
+                       ("a guide", "/family/guides/age-ratings"),
+                       ("who sees what (parent)", "/family/what-we-see"),
+                       ("agreement builder", "/family/agreement")):
+        parent.goto(url)
+        check(parent, label)
+    parent.get_by_label("Games, apps and videos: rules of your own, one a line").fill("x" * 200)
+    parent.get_by_role("button", name="Save our agreement", exact=True).click()
+    check(parent, "agreement builder with errors")
+    parent.get_by_label("Games, apps and videos: rules of your own, one a line").fill("Ask")
+    parent.get_by_role("button", name="Save our agreement", exact=True).click()
+    check(parent, "agreement to print")
+    check.assert_clean()
