@@ -27,7 +27,7 @@ class Guide:
     title: str
     summary: str
     order: int
-    html: str
+    body_html: str  # rendered and cleaned once, at load
 
 
 def _split(text: str, where: str) -> tuple[dict[str, object], str]:
