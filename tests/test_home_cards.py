@@ -207,3 +207,17 @@ def test_every_child_in_a_class_has_their_own_mark():
     pictures = {"cat", "dog", "fish", "star", "sun", "moon", "apple", "tree", "car", "house",
                 "ball", "flower"}
     assert not pictures & {m.shape for m in got.values()}  # never a sign-in picture
+
+
+def test_the_class_device_and_the_teachers_cards_show_the_same_mark(app, client):
+    from .test_auth import enable_device
+
+    device = enable_device(app)
+    names = device.get("/login/pictures").get_data(as_text=True)
+    marks_on_device = dict(re.findall(
+        r'data-mark="([a-z]+ [a-z]+)"><svg.*?<span>([^<]+)</span>', names))
+    assert len(marks_on_device) == 8 and len(set(marks_on_device.values())) == 8
+    sign_in(client, "teacher2")
+    cards = client.get(f"/staff/classes/{robins(app)}/pictures").get_data(as_text=True)
+    for label, name in marks_on_device.items():
+        assert re.search(rf"{re.escape(name)} <span class=\"hint\">\({label} beside", cards)

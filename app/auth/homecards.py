@@ -69,7 +69,7 @@ def issue(pupil: Pupil, actor: User) -> IssuedCard:
         old.revoked_at = now
     raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     code = f"{raw[:4]}-{raw[4:]}"
-    days = int(current_app.config.get("HOME_CARD_DAYS", 120))
+    days = int(current_app.config["HOME_CARD_DAYS"])
     row = HomeCard(school_id=pupil.school_id, pupil_id=pupil.id, code_hash=_hash(code),
                    created_by_id=actor.id, expires_at=now + timedelta(days=days), devices=0)
     db.session.add(row)
