@@ -221,3 +221,20 @@ def test_the_class_device_and_the_teachers_cards_show_the_same_mark(app, client)
     cards = client.get(f"/staff/classes/{robins(app)}/pictures").get_data(as_text=True)
     for label, name in marks_on_device.items():
         assert re.search(rf"{re.escape(name)} <span class=\"hint\">\({label} beside", cards)
+
+
+def test_a_forged_device_cookie_or_a_pupil_who_left_turns_nothing_on(app, client):
+    sign_in(client, "teacher2")
+    code = print_one(app, client, "Sam")
+    device, _ = family_device(app, code)
+    forged = app.test_client()
+    forged.set_cookie("home_device", "eyJjIjpbMSwyLDNdfQ.forged")
+    assert forged.get("/login/pictures").status_code == 403
+    assert "not turned on" in forged.get(f"/login/pictures/{pupil_id(app, 'Sam')}").get_data(
+        as_text=True)
+    with app.app_context():
+        db.session.execute(update(Pupil).where(Pupil.first_name == "Sam")
+                           .values(status="left"))
+        db.session.commit()
+    assert device.get("/login/pictures").status_code == 403
+    assert device.get(f"/login/pictures/{pupil_id(app, 'Sam')}").status_code == 404
