@@ -151,7 +151,16 @@ def test_a_parent_builds_saves_and_prints_the_family_agreement(make_page):
     page.get_by_role("link", name=re.compile("^Who to tell")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Who to tell, and what each one is for")
-    expect(page.locator("article.guide")).to_contain_text("0800 1111")
+    guide = page.locator("article.guide")
+    expect(guide).to_contain_text("0800 1111")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("link", name="All family guides")).to_be_hidden()
+    expect(guide).to_be_visible()
+    for slug in ("age-ratings", "parental-controls", "screen-time-and-sleep",
+                 "online-gaming", "when-something-goes-wrong", "who-to-report-to"):
+        page.goto(f"/family/guides/{slug}")  # each prints on one or two sheets of A4
+        assert len(re.findall(rb"/Type\s*/Page(?!s)", page.pdf(format="A4"))) <= 2, slug
 
 
 @pytest.mark.parametrize("size", SIZES)
