@@ -77,6 +77,8 @@ def defaults(app: Flask) -> dict[str, Any]:
         "SAFEGUARDING_RETENTION_AGE": 25,
         # A family link code on a letter home works once, for this many days.
         "FAMILY_CODE_DAYS": 30,
+        # A KS1 pupil's home card turns on picture sign-in at home for this many days.
+        "HOME_CARD_DAYS": 120,
     }
 
 

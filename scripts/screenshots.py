@@ -61,6 +61,11 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         tablet = {"viewport": {"width": 1024, "height": 768}, "base_url": base}
+        if "--learning-at-home" in sys.argv:  # only the home card and family shots
+            learning_at_home(browser, base, tablet)
+            browser.close()
+            server.shutdown()
+            return
 
         def sign_in(page, username, password):
             page.goto("/login")
@@ -137,10 +142,54 @@ def main() -> None:
         phone = browser.new_page(viewport={"width": 320, "height": 640}, base_url=base)
         sign_in(phone, "parent", "demo-parent-pass")
         snap(phone, path=OUT / "family-320px.png")
+        learning_at_home(browser, base, tablet)
         browser.close()
     server.shutdown()
     for path in sorted(OUT.glob("*.png")):
         print(path.relative_to(REPO), path.stat().st_size)
+
+
+def learning_at_home(browser, base: str, tablet: dict) -> None:
+    """Sam's home card printed, the family's phone with Sam's name, a family agreement."""
+    page = browser.new_page(**tablet)
+    page.goto("/login")
+    page.get_by_label("Username").fill("teacher2")
+    page.get_by_label("Password").fill("demo-teacher-pass")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="I agree").click()
+    page.get_by_role("link", name="Year 2 Robins").first.click()
+    page.get_by_role("link", name="Home cards", exact=True).click()
+    page.get_by_role("button", name="Print a card for Sam", exact=True).click()
+    code = page.locator("[data-home-code]").inner_text().strip()
+    page.emulate_media(media="print")
+    snap(page, path=OUT / "home-card-print.png", full_page=True)
+
+    phone = browser.new_page(viewport={"width": 390, "height": 700}, base_url=base)
+    phone.goto("/home")
+    phone.get_by_label("The code on the home card").fill(code)
+    snap(phone, path=OUT / "home-code.png")
+    phone.get_by_role("button", name="Turn on picture sign-in here").click()
+    snap(phone, path=OUT / "home-picture-names.png")
+
+    parent = browser.new_page(**tablet)
+    parent.goto("/login")
+    parent.get_by_label("Username").fill("parent")
+    parent.get_by_label("Password").fill("demo-parent-pass")
+    parent.get_by_role("button", name="Sign in").click()
+    parent.get_by_role("button", name="I agree").click()
+    parent.goto("/family/agreement")
+    snap(parent, path=OUT / "family-agreement-builder.png")
+    parent.get_by_label("Screens go off an hour before bedtime.").check()
+    parent.get_by_label("In games we only chat with people we know in real life.").check()
+    parent.get_by_label("We will listen and stay calm when you tell us something.").check()
+    parent.get_by_label("Games, apps and videos: rules of your own, one a line").fill(
+        "Minecraft in creative mode at weekends")
+    parent.get_by_role("button", name="Save our agreement").click()
+    parent.emulate_media(media="print")
+    snap(parent, path=OUT / "family-agreement-print.png", full_page=True)
+    parent.emulate_media(media="screen")
+    parent.goto("/family/guides/age-ratings")
+    snap(parent, path=OUT / "family-guide.png")
 
 
 if __name__ == "__main__":

@@ -79,7 +79,9 @@ def test_a_finished_lesson_shows_with_its_tip_and_nothing_of_the_answers(app, cl
     page = text(client)
     assert "1 of 1 lessons finished" in page
     talk = page.split("Talk about what Alex has learned", 1)[1]
-    assert talk.startswith(f" Strong passwords Done ✓ {TIP}")
+    assert talk.startswith(" Strong passwords Done ✓ In this lesson Alex learned: I can make "
+                           "a password from three random words.")  # the "I can" statements
+    assert f"Try at home: {TIP}" in talk
     for secret in ("petname", "pet-name-is-safe", "a private worry about home", "unkind"):
         assert secret not in page
 

@@ -82,15 +82,26 @@ AGREEMENTS: dict[str, Agreement] = {
         ),
         Agreement(
             key="parent",
-            version=1,
+            version=2,
             title="Parent and carer agreement",
-            intro="Thank you for supporting your child's learning about staying safe online.",
+            intro="Thank you for supporting your child's learning about staying safe online. "
+                  "Please read these six points before you start: we keep the date and time "
+                  "you agree, and ask again only if the words change.",
             lines=(
-                Line("I will keep my sign-in details private."),
-                Line("I will use what I see here to talk with my child about being safe "
+                Line("I will keep my sign-in details to myself and sign out on a shared "
+                     "phone or computer."),
+                Line("I will use what I see here only to help my own child, and I will not "
+                     "share screenshots of it."),
+                Line("I understand that I see the lessons my child has finished and the work "
+                     "their teacher has set, but not their answers, not scores to compare with "
+                     "other children, and never whether my child has told the school a worry."),
+                Line("I will use what my child learns here to talk with them about being safe "
                      "and kind online."),
                 Line("If I am worried about my child's safety, I will contact the school's "
-                     "safeguarding lead."),
+                     "designated safeguarding lead. If a child is in danger now, I will call "
+                     "999."),
+                Line("If my child has a home card for picture sign-in, I will keep it at home "
+                     "and tell the school if it is lost."),
             ),
             accept_label="I agree",
         ),

@@ -71,3 +71,16 @@ class ReauthForm(FlaskForm):
         validators=[Optional(), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
+
+
+class HomeCodeForm(FlaskForm):
+    """The code on a KS1 pupil's home card, typed once on a family's device."""
+
+    code = StringField(
+        "The code on the home card",
+        validators=[DataRequired(message="Type the code from the home card, like ABCD-EFGH."),
+                    Length(max=20, message="The code on a home card is 8 letters and "
+                                           "numbers, like ABCD-EFGH.")],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                   "spellcheck": "false"},
+    )

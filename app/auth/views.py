@@ -22,10 +22,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice
 
 from ..db import db, utcnow
-from ..models import Pupil, User
+from ..models import HomeCard, Pupil, User
 from ..permissions import require, visible_classes
 from ..security import safe_local_path
-from . import bp, service, throttle, twostep
+from . import bp, homecards, service, throttle, twostep
 from .agreements import agreement_for
 from .forms import (
     DeviceForm,
@@ -35,6 +35,7 @@ from .forms import (
     ReauthForm,
     TwoStepForm,
 )
+from .marks import marks_for
 
 # Pages open to a signed-in account that has not yet accepted its agreement.
 GATE_OPEN = {"auth.agreement", "auth.logout", "static", "auth.login", "auth.new_password",
@@ -311,27 +312,48 @@ def login() -> ResponseReturnValue:
         error = result.error
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
     status = 400 if (error or form.errors) else 200
+    home = [] if device else homecards.home_pupils(request.cookies.get(homecards.HOME_COOKIE))
     return render_template("auth/login.html", form=form, error=error, device=device,
-                           away=request.args.get("away") == "1"), status
+                           home=[p for _, p in home], away=request.args.get("away") == "1"), \
+        status
 
 
 @bp.route("/login/pictures")
 def picture_names() -> ResponseReturnValue:
     device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
-    if device is None:
+    home = homecards.home_pupils(request.cookies.get(homecards.HOME_COOKIE))
+    if device is None and not home:
         return render_template("auth/no_device.html"), 403
     session.pop("pictures", None)
-    return render_template("auth/picture_names.html", device=device,
-                           pupils=service.device_pupils(device))
+    pupils = service.device_pupils(device) if device else [p for _, p in home]
+    return render_template("auth/picture_names.html", device=device, pupils=pupils,
+                           marks=marks_for(pupils))
+
+
+def _picture_place(pupil: Pupil | None) -> tuple[str, HomeCard | None] | None:
+    """Where this pupil may tap their pictures: a class device enabled for their class, or
+    a family's device with their working home card. The name throttles failures there."""
+    if pupil is None or pupil.status != "active":
+        return None
+    token = request.cookies.get(service.DEVICE_COOKIE)
+    device = service.device_class(token)
+    if device is not None and token and pupil.class_id == device.id:
+        return service.device_id(token), None
+    home_token = request.cookies.get(homecards.HOME_COOKIE)
+    card = homecards.card_for(home_token, pupil)
+    if card is not None and home_token:
+        return "home:" + service.device_id(home_token)[:24], card
+    return None
 
 
 @bp.route("/login/pictures/<int:pupil_id>", methods=["GET", "POST"])
 def picture_code(pupil_id: int) -> ResponseReturnValue:
-    device = service.device_class(request.cookies.get(service.DEVICE_COOKIE))
-    if device is None:
+    if service.device_class(request.cookies.get(service.DEVICE_COOKIE)) is None and \
+            not homecards.card_ids(request.cookies.get(homecards.HOME_COOKIE)):
         return render_template("auth/no_device.html"), 403
     pupil = db.session.get(Pupil, pupil_id)
-    if pupil is None or pupil.class_id != device.id or pupil.status != "active":
+    place = _picture_place(pupil)
+    if place is None or pupil is None:
         abort(404)
     state = session.get("pictures") or {}
     chosen: list[str] = state.get("chosen", []) if state.get("pupil") == pupil.id else []
@@ -344,10 +366,11 @@ def picture_code(pupil_id: int) -> ResponseReturnValue:
         elif picture in service.PICTURES and len(chosen) < service.PICTURE_CODE_LENGTH:
             chosen = [*chosen, picture]
         if len(chosen) == service.PICTURE_CODE_LENGTH:
-            result = service.picture_sign_in(
-                pupil, chosen, service.device_id(request.cookies[service.DEVICE_COOKIE]))
-            db.session.commit()  # the sign-in, or the failure counted
+            result = service.picture_sign_in(pupil, chosen, place[0])
             session.pop("pictures", None)
+            if result.user is not None and place[1] is not None:
+                homecards.note_sign_in(place[1])
+            db.session.commit()  # the sign-in (and the home card's use), or the failure counted
             if result.user is not None:
                 _start_session(result.user)
                 return redirect(home_for(result.user))
@@ -357,6 +380,7 @@ def picture_code(pupil_id: int) -> ResponseReturnValue:
             session["pictures"] = {"pupil": pupil.id, "chosen": chosen}
             return redirect(url_for("auth.picture_code", pupil_id=pupil.id))
     return render_template("auth/picture_code.html", pupil=pupil, chosen=chosen,
+                           mark=marks_for([pupil]).get(pupil.id),
                            pictures=service.PICTURES, length=service.PICTURE_CODE_LENGTH,
                            form=form, message=message), (400 if message else 200)
 

@@ -3,11 +3,16 @@ that go with the lessons their child has done. Never answers, misconceptions or 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy import select
+
+from ..auth.agreements import agreement_for
 from ..content.model import Catalogue
+from ..db import db
 from ..learn.progress import LessonCard, home_cards
-from ..models import Pupil
+from ..models import AgreementAcceptance, Pupil, User
 from ..teach.assignments import Work, pupil_lessons, pupil_work
 
 
@@ -16,7 +21,8 @@ class ChildProgress:
     pupil: Pupil
     cards: list[LessonCard]
     carry_on: LessonCard | None
-    set_work: list[tuple[Work, LessonCard | None]] = ()  # (work, its lesson's card)
+    # (work, its lesson's card), soonest due first
+    set_work: list[tuple[Work, LessonCard | None]] = field(default_factory=list)
 
     @property
     def done(self) -> list[LessonCard]:
@@ -40,10 +46,21 @@ def child_progress(catalogue: Catalogue, pupil: Pupil) -> ChildProgress:
     cards, carry_on = home_cards(catalogue, pupil, lessons)
     by_slug = {c.lesson.slug: c for c in cards}
     seen: set[tuple[str, str]] = set()
-    shown = []
+    shown: list[tuple[Work, LessonCard | None]] = []
     for w in work:
+        if w.lesson is None:
+            continue
         key = (w.lesson.slug, w.assignment.kind)
         if key not in seen:
             seen.add(key)
             shown.append((w, by_slug.get(w.lesson.slug)))
     return ChildProgress(pupil, cards, carry_on, shown)
+
+
+def agreed_at(parent: User) -> datetime | None:
+    """When this family account accepted the current parent and carer agreement."""
+    agreement = agreement_for(parent.agreement_key)
+    return db.session.scalar(select(AgreementAcceptance.accepted_at).where(
+        AgreementAcceptance.user_id == parent.id,
+        AgreementAcceptance.agreement == agreement.key,
+        AgreementAcceptance.version == agreement.version))

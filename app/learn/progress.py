@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -150,8 +151,37 @@ def unlock(pupil: Pupil, lesson: Lesson, position: str) -> None:
     db.session.flush()
 
 
-def record_choice(pupil: Pupil, lesson: Lesson, step: Step, key: str) -> ScenarioChoice:
-    """Store a scenario choice; the pupil's first at this step is the one assessment counts."""
+Sent = TypeVar("Sent", QuizAnswer, ScenarioChoice)
+
+
+def _sent_before(model: type[Sent], pupil_id: int, sent: str | None) -> Sent | None:
+    """The answer or choice already stored from the page with this token, if any."""
+    if not sent:
+        return None
+    found: Sent | None = db.session.scalar(select(model).where(model.pupil_id == pupil_id,
+                                                               model.client_token == sent))
+    return found
+
+
+def _add_once(row: Sent, sent: str | None) -> Sent:
+    """Insert ``row``; if the same page's token won a race meanwhile, that row instead."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        won = _sent_before(type(row), row.pupil_id, sent)
+        assert won is not None  # the unique (pupil, token) row that made the insert fail
+        return won
+    return row
+
+
+def record_choice(pupil: Pupil, lesson: Lesson, step: Step, key: str,
+                  sent: str | None = None) -> ScenarioChoice:
+    """Store a scenario choice; the pupil's first at this step is the one assessment counts.
+    The same page sent again (``sent``, its token) is the same choice, not another."""
+    again = _sent_before(ScenarioChoice, pupil.id, sent)
+    if again is not None:
+        return again
     choice = step.choice(key)
     assert choice is not None
     earlier = db.session.scalar(select(func.count(ScenarioChoice.id)).where(
@@ -159,16 +189,21 @@ def record_choice(pupil: Pupil, lesson: Lesson, step: Step, key: str) -> Scenari
         ScenarioChoice.step_id == step.id)) or 0
     row = ScenarioChoice(school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
                          step_id=step.id, choice=key, safe=choice.safe,
-                         misconception=choice.misconception, first_try=earlier == 0)
-    db.session.add(row)
+                         misconception=choice.misconception, first_try=earlier == 0,
+                         client_token=sent or None)
+    row = _add_once(row, sent)
     db.session.flush()
     return row
 
 
 def record_answer(pupil: Pupil, lesson: Lesson, question_id: str, marked: Marked,
-                  baseline: bool = False) -> QuizAnswer:
+                  baseline: bool = False, sent: str | None = None) -> QuizAnswer:
     """Store a quiz answer. Attempts count lesson answers only: attempt 1 is the first try,
-    the one assessment scores. A baseline check's answers are kept apart (attempt 0)."""
+    the one assessment scores. A baseline check's answers are kept apart (attempt 0). The
+    same page sent again (``sent``, its token) is the same answer, not another try."""
+    again = _sent_before(QuizAnswer, pupil.id, sent)
+    if again is not None:
+        return again
     attempts = 0 if baseline else db.session.scalar(select(func.count(QuizAnswer.id)).where(
         QuizAnswer.pupil_id == pupil.id, QuizAnswer.lesson_slug == lesson.slug,
         QuizAnswer.question_id == question_id, QuizAnswer.baseline.is_(False))) or 0
@@ -176,8 +211,9 @@ def record_answer(pupil: Pupil, lesson: Lesson, question_id: str, marked: Marked
                      quiz_slug=lesson.quiz.slug, question_id=question_id, answer=marked.answer,
                      correct=marked.correct, misconception=marked.misconception,
                      attempt=0 if baseline else attempts + 1,
-                     first_try=not baseline and attempts == 0, baseline=baseline)
-    db.session.add(row)
+                     first_try=not baseline and attempts == 0, baseline=baseline,
+                     client_token=sent or None)
+    row = _add_once(row, sent)
     db.session.flush()
     return row
 

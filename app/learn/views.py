@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -171,7 +172,7 @@ def step(slug: str, step_id: str) -> ResponseReturnValue:
         if step.choice(key) is None:
             error = "Pick one of the choices."
         else:
-            progress.record_choice(pupil, lesson, step, key)
+            progress.record_choice(pupil, lesson, step, key, sent=_sent_token())
             target = progress.after_step(lesson, step, key)
             if target:
                 progress.unlock(pupil, lesson, target)
@@ -195,6 +196,16 @@ def _url_for_position(lesson: Lesson, position: str) -> str:
     if kind == "quiz":
         return url_for("learn.question", slug=lesson.slug, qid=ident)
     return url_for("learn.step", slug=lesson.slug, step_id=ident)
+
+
+def _sent_token() -> str | None:
+    """The posting page's own token (templates: ``sent_token()``), so a resend counts once."""
+    token = request.form.get("sent", "")
+    ok = 16 <= len(token) <= 32 and token.replace("-", "").replace("_", "").isalnum()
+    return token if ok else None
+
+
+bp.add_app_template_global(lambda: secrets.token_urlsafe(16), "sent_token")
 
 
 def _mark_posted(question: Question) -> tuple[Marked | None, str | None, dict[str, str]]:
@@ -224,7 +235,7 @@ def question(slug: str, qid: str) -> ResponseReturnValue:
     if request.method == "POST":
         marked, error, given = _mark_posted(question)
         if marked is not None:
-            stored = progress.record_answer(pupil, lesson, qid, marked)
+            stored = progress.record_answer(pupil, lesson, qid, marked, sent=_sent_token())
             if marked.correct or stored.attempt >= RETRIES_BEFORE_ANSWER:
                 progress.unlock(pupil, lesson, progress.next_after_question(lesson, qid))
             db.session.commit()  # the answer and the next question opening: one transaction

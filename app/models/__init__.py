@@ -13,6 +13,7 @@ from .assessment import (
     PupilGroup,
     PupilGroupMember,
 )
+from .family import FamilyAgreement, HomeCard
 from .people import (
     FONTS,
     KINDS,
@@ -57,4 +58,5 @@ __all__ = [
     "KINDS", "ROLES", "ROLE_NAMES", "AgreementAcceptance", "ClassTeacher", "LessonProgress",
     "ParentLink", "Pupil", "QuizAnswer", "RecoveryCode", "ScenarioChoice", "School",
     "SchoolClass", "StaffRole", "User",
+    "FamilyAgreement", "HomeCard",
 ]

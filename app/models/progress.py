@@ -30,7 +30,8 @@ class QuizAnswer(Base):
     """Every answer a pupil gives to a quiz question, right or wrong, each attempt."""
 
     __tablename__ = "quiz_answers"
-    __table_args__ = (Index("ix_quiz_answers_pupil_lesson", "pupil_id", "lesson_slug"),)
+    __table_args__ = (Index("ix_quiz_answers_pupil_lesson", "pupil_id", "lesson_slug"),
+                      Index("ix_quiz_answers_sent", "pupil_id", "client_token", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -48,11 +49,16 @@ class QuizAnswer(Base):
     # Given in a baseline check (the quiz before teaching): compared, never scored.
     baseline: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The token of the page the answer was sent from: sent again (a dropped connection, a
+    # second tap), it is the same answer, not another try.
+    client_token: Mapped[str | None] = mapped_column(String(32))
 
 
 class ScenarioChoice(Base):
     __tablename__ = "scenario_choices"
-    __table_args__ = (Index("ix_scenario_choices_pupil_lesson", "pupil_id", "lesson_slug"),)
+    __table_args__ = (Index("ix_scenario_choices_pupil_lesson", "pupil_id", "lesson_slug"),
+                      Index("ix_scenario_choices_sent", "pupil_id", "client_token",
+                            unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -64,3 +70,4 @@ class ScenarioChoice(Base):
     misconception: Mapped[str | None] = mapped_column(String(80))
     first_try: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    client_token: Mapped[str | None] = mapped_column(String(32))  # as for quiz answers

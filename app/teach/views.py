@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..admin.pupils import reset_sign_in
 from ..auth.forms import EmptyForm
+from ..auth.marks import marks_for
 from ..content.model import Lesson
 from ..db import db
 from ..extensions import catalogue as loaded_catalogue
@@ -84,8 +85,10 @@ def _class_or_404(class_id: int) -> SchoolClass:
 def picture_cards(class_id: int) -> ResponseReturnValue:
     """Each pupil's three sign-in pictures, to tell them or print as cards (KS1 classes)."""
     school_class = _class_or_404(class_id)
+    pupils = picture_pupils(school_class)
     return render_template("teach/picture_cards.html", school_class=school_class,
-                           pupils=picture_pupils(school_class), form=EmptyForm())
+                           pupils=pupils, form=EmptyForm(),
+                           marks=marks_for([p for p, _ in pupils]))
 
 
 @bp.route("/classes/<int:class_id>/pictures/<int:pupil_id>", methods=["POST"])
