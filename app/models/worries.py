@@ -6,7 +6,7 @@ guards below refuse it, and a correction is a new entry that points at the one i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,7 +37,27 @@ ACTIONS = {
     "monitoring": "Monitoring",
     "other": "Other",
 }
-ENTRY_KINDS = ("read", "urgency", "action", "status", "correction")
+# "done": an action finished (refers_id); "share": the outcome line the referrer sees;
+# "reply": a kind reply to the child from REPLIES; "link": another worry of the same case.
+ENTRY_KINDS = ("read", "urgency", "action", "status", "correction", "done", "share", "reply",
+               "link")
+# The status a referrer (staff) sees, and the same in a child's words.
+REFERRER_STATUSES = {"received": "Received", "looking": "Being looked at", "closed": "Closed"}
+CHILD_STATUSES = {
+    "received": "Sent. A grown-up will read it soon.",
+    "looking": "A grown-up has read it and is helping.",
+    "closed": "The grown-ups have finished helping with this. You can always send another "
+              "worry or talk to a grown-up.",
+}
+# The replies a lead may send a child: a picture and a short kind sentence ({lead}: their name).
+REPLIES = {
+    "find-you-today": ("talk-yes", "{lead} will come and find you today."),
+    "find-you-tomorrow": ("talk-yes", "{lead} will come and find you tomorrow."),
+    "thank-you": ("feel-ok", "Thank you for telling us. {lead} has read your worry."),
+    "right-thing": ("feel-ok", "You did the right thing by telling us."),
+    "helping": ("talk-no", "{lead} is helping with your worry. You do not need to do anything."),
+}
+SHARE_LIMIT = 200
 
 
 class Worry(Base):
@@ -68,7 +88,8 @@ class Worry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entries: Mapped[list[WorryEntry]] = relationship(
-        back_populates="worry", order_by="WorryEntry.id", lazy="selectin"
+        back_populates="worry", order_by="WorryEntry.id", lazy="selectin",
+        foreign_keys="WorryEntry.worry_id"
     )
 
 
@@ -76,6 +97,7 @@ class WorryEntry(Base):
     """One thing a lead did or decided about a worry: read, urgency, action, status, correction."""
 
     __tablename__ = "worry_entries"
+    __table_args__ = (Index("ix_worry_entries_worry_kind", "worry_id", "kind", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -89,8 +111,29 @@ class WorryEntry(Base):
     text: Mapped[str | None] = mapped_column(Text)  # reason, notes or closing note
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("worry_entries.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # actions: who does it, by when, and when it happened (typed on the school's clock)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_on: Mapped[date | None]
+    happened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refers_id: Mapped[int | None] = mapped_column(ForeignKey("worry_entries.id"))  # "done"
+    reply: Mapped[str | None] = mapped_column(String(30))  # a key of REPLIES
+    linked_worry_id: Mapped[int | None] = mapped_column(ForeignKey("worries.id"), index=True)
 
-    worry: Mapped[Worry] = relationship(back_populates="entries")
+    worry: Mapped[Worry] = relationship(back_populates="entries", foreign_keys=[worry_id])
+
+
+class LeadAbsence(Base):
+    """A lead marks themself away: while away, alerts go to the deputies. Append-only: the
+    latest row for a user is their current plan (coming back early is a new row)."""
+
+    __tablename__ = "lead_absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):
@@ -151,6 +194,6 @@ def _refuse(kind: str):
     return listener
 
 
-for _model in (Worry, WorryEntry, AuditEvent):
+for _model in (Worry, WorryEntry, AuditEvent, LeadAbsence):
     event.listen(_model, "before_update", _refuse("update"))
     event.listen(_model, "before_delete", _refuse("delete"))
