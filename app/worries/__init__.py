@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask import Blueprint
 
 bp = Blueprint("worries", __name__)
@@ -49,8 +51,9 @@ def _page_link(number: int) -> str:
     """This list's address at another page, keeping its filters."""
     from flask import request, url_for
 
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return url_for(request.endpoint or "", **(request.view_args or {}), **args, page=number)
+    values: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
+    values.update(request.view_args or {}, page=number)
+    return url_for(request.endpoint or "", **values)
 
 
 bp.add_app_template_global(_page_link, "page_link")

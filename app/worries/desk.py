@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
-    Select,
     and_,
     case,
     exists,
@@ -39,6 +38,7 @@ from ..schooltime import local_date, today
 from .service import retain_until, worry_link
 
 T = TypeVar("T")
+Select = Any  # a statement being built (SQLAlchemy's Select is generic over its columns)
 PER_PAGE = 50
 
 
@@ -62,7 +62,7 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
-def _page(query: Select[Any], page: int, per_page: int) -> tuple[Select[Any], int, int]:
+def _page(query: Select, page: int, per_page: int) -> tuple[Select, int, int]:
     """The count of ``query`` and the query limited to one page (page clamped to the last)."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None)
                                                                .subquery())) or 0
@@ -134,7 +134,7 @@ class _Inbox:
         self.initial = func.coalesce(self.about.surname_initial, self.reporter.surname_initial)
         self.class_id = func.coalesce(self.about.class_id, self.reporter.class_id)
 
-    def query(self, school_id: int, on: date) -> Select[Any]:
+    def query(self, school_id: int, on: date) -> Select:
         return (
             select(Worry.id, Worry.created_at, Worry.kind, Worry.source, Worry.about,
                    Worry.feeling, Worry.wants_to_talk, self.is_read.label("is_read"),
@@ -154,7 +154,7 @@ class _Inbox:
             .outerjoin(self.reporter_class, self.reporter_class.id == self.reporter.class_id)
             .where(Worry.school_id == school_id))
 
-    def ordered(self, query: Select[Any]) -> Select[Any]:
+    def ordered(self, query: Select) -> Select:
         """Unread first; then open before closed; then by urgency; "wants to talk today"
         before the rest; newest first."""
         rank = case({"high": 3, "medium": 2, "low": 1}, value=self.urgency.urgency, else_=0)
@@ -163,7 +163,7 @@ class _Inbox:
             case((Worry.wants_to_talk.is_(True), 0), else_=1), Worry.created_at.desc(),
             Worry.id.desc())
 
-    def filtered(self, query: Select[Any], f: InboxFilter) -> Select[Any]:
+    def filtered(self, query: Select, f: InboxFilter) -> Select:
         if f.status:
             query = query.where(self.status_key == f.status)
         if f.urgency == "none":
@@ -230,7 +230,7 @@ class ChronologyItem:
     entry: WorryEntry | None  # None: the worry or concern itself
 
 
-def pupil_worries(pupil: Pupil) -> Select[Any]:
+def pupil_worries(pupil: Pupil) -> Select:
     """The ids of the worries in a pupil's file: about them, raised by them, or linked."""
     own = select(Worry.id).where(Worry.school_id == pupil.school_id, or_(
         Worry.about_pupil_id == pupil.id, Worry.raised_by_id == pupil.user_id))
@@ -289,7 +289,7 @@ def retention_page(school_id: int, on: date, age: int, page: int,
     start_year = on.year if on.month >= 9 else on.year - 1
     query = (select(Pupil.id, Pupil.first_name, Pupil.surname_initial, Pupil.year_group,
                     Pupil.status, SchoolClass.name.label("class_name"),
-                    func.count(Worry.id).label("count"))
+                    func.count(Worry.id).label("records"))
              .select_from(Pupil)
              .join(Worry, and_(Worry.about_pupil_id == Pupil.id, Worry.school_id == school_id))
              .join(SchoolClass, SchoolClass.id == Pupil.class_id)
@@ -300,7 +300,7 @@ def retention_page(school_id: int, on: date, age: int, page: int,
              .order_by(Pupil.year_group.desc(), Pupil.first_name, Pupil.id))
     query, page, total = _page(query, page, per_page)
     rows = [RetentionRow(r.id, f"{r.first_name} {r.surname_initial}.", r.class_name, r.status,
-                         retain_until(Pupil(year_group=r.year_group), on, age), r.count)
+                         retain_until(Pupil(year_group=r.year_group), on, age), r.records)
             for r in db.session.execute(query)]
     return Page(rows, page, per_page, total)
 
@@ -360,7 +360,7 @@ def enqueue_action_reminders(now: datetime | None = None) -> int:
         for item in overdue_actions(school_id, on, limit=500):
             rows.extend(_reminder_rows(school_id, item, now, since))
     if rows:
-        db.session.execute(insert(OutboxEmail.__table__), rows)
+        db.session.execute(insert(OutboxEmail), rows)
     return len(rows)
 
 

@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..db import utcnow
 from ..models import (
     ABOUT,
     ACTIONS,
@@ -188,6 +189,10 @@ class ActionForm(EntryForm):
         if isinstance(field.data, date) and field.data < today():
             raise ValidationError("The due date is in the past: choose today or a later day.")
 
+    def validate_happened_at(self, field: Field) -> None:
+        if isinstance(field.data, datetime) and from_school_clock(field.data) > utcnow():
+            raise ValidationError("That date and time is in the future.")
+
     @property
     def happened_utc(self) -> datetime | None:
         return from_school_clock(self.happened_at.data) if self.happened_at.data else None
@@ -264,6 +269,6 @@ class InboxFilterForm(Form):
     kind = SelectField(choices=choices([("", "Any kind"), *WORRY_KINDS.items()]), default="")
     source = SelectField(choices=choices([("", "Pupils and staff"), ("pupil", "Pupil"),
                                           ("staff", "Staff")]), default="")
-    class_id = SelectField(coerce=int, default=0, validate_choice=False)
-    pupil_id = SelectField(coerce=int, default=0, validate_choice=False)
+    class_id = SelectField(coerce=int, default=0)
+    pupil_id = SelectField(coerce=int, default=0)
     q = StringField(filters=[_strip], validators=[Length(max=60)])

@@ -61,7 +61,7 @@ LABELS = {"kinds": WORRY_KINDS, "feelings": FEELINGS, "about": ABOUT, "urgencies
 
 
 @bp.app_context_processor
-def _badge():
+def _badge() -> dict[str, int]:
     """The unread count for leads on every staff page; nothing at all for anyone else."""
     if current_user.is_authenticated and current_user.has_role(*LEAD_ROLES):
         return {"unread_worries": service.unread_count(current_user.school_id)}
@@ -73,7 +73,7 @@ def _badge():
 
 @bp.route("/worry/", methods=["GET", "POST"])
 @require("learn")
-def report():
+def report() -> ResponseReturnValue:
     """Three steps: what kind; who and how I feel (and words); talk to a grown-up today?"""
     place = service.safe_place(request.values.get("from"))
     form = PupilWorryForm()
@@ -125,7 +125,7 @@ def _send(form: PupilWorryForm, place: str | None) -> ResponseReturnValue:
 
 @bp.route("/worry/sent/<ref>")
 @require("learn")
-def sent(ref: str):
+def sent(ref: str) -> ResponseReturnValue:
     """The confirmation, addressed by the pupil's reference (never the sequential id)."""
     mine = db.session.scalars(select(Worry).where(Worry.raised_by_id == current_user.id)
                               .order_by(Worry.id.desc()).limit(200))
@@ -139,7 +139,7 @@ def sent(ref: str):
 
 @bp.route("/worry/mine")
 @require("learn")
-def mine():
+def mine() -> ResponseReturnValue:
     worries = db.session.scalars(select(Worry).where(Worry.raised_by_id == current_user.id)
                                  .order_by(Worry.created_at.desc()))
     rows = [(w, service.state_of(w)) for w in worries]
@@ -154,7 +154,7 @@ def _hidden_since(started: str) -> bool:
 
 
 @bp.route("/hide")
-def hide():
+def hide() -> ResponseReturnValue:
     """A neutral page that the quick-hide button swaps in at once. It also ends any worry in
     progress: a form begun before this moment, sent again from the history, starts afresh."""
     session["hidden_at"] = int(time.time())
@@ -236,6 +236,14 @@ def _pupil_or_404(pupil_id: int) -> Pupil:
     if pupil is None or pupil.school_id != current_user.school_id:
         abort(404)
     return pupil
+
+
+def _audited(html: str, action: str, target: str, detail: str) -> str:
+    """Record the view and commit once, after the page is rendered from the loaded rows (a
+    commit first would expire them, and the page would reload each row)."""
+    service.audit(current_user, action, target, detail)
+    db.session.commit()
+    return html
 
 
 def _page_number() -> int:
@@ -342,11 +350,10 @@ def worry(worry_id: int) -> ResponseReturnValue:
 def chronology(pupil_id: int) -> ResponseReturnValue:
     pupil = _pupil_or_404(pupil_id)
     page = desk.chronology_page(pupil, _page_number())
-    service.audit(current_user, "view", f"pupil {pupil.id} chronology", f"page {page.page}")
-    db.session.commit()
-    return render_template("worries/chronology.html", pupil=pupil, items=page.items, page=page,
+    html = render_template("worries/chronology.html", pupil=pupil, items=page.items, page=page,
                            labels=LABELS, names=service.display_names(current_user.school_id),
                            printable=False)
+    return _audited(html, "view", f"pupil {pupil.id} chronology", f"page {page.page}")
 
 
 @bp.route("/safeguarding/pupils/<int:pupil_id>/file")
@@ -386,11 +393,10 @@ def audit_log() -> ResponseReturnValue:
     action = request.args.get("action", "")
     action = action if action in AUDIT_ACTIONS else ""
     page = desk.audit_page(current_user.school_id, _page_number(), action)
-    service.audit(current_user, "view", "audit log", f"page {page.page}")
-    db.session.commit()
-    return render_template("worries/audit.html", events=page.items, page=page, action=action,
+    html = render_template("worries/audit.html", events=page.items, page=page, action=action,
                            actions=AUDIT_ACTIONS,
                            names=service.display_names(current_user.school_id))
+    return _audited(html, "view", "audit log", f"page {page.page}")
 
 
 @bp.route("/safeguarding/retention")
