@@ -219,7 +219,8 @@ def test_desk_lists_run_the_same_queries_with_10_and_1000_records(make_app):
     with app.app_context():
         alex = pupil_named("Alex").id
     urls = ["/safeguarding/", "/safeguarding/?status=open&q=alex", "/safeguarding/audit",
-            f"/safeguarding/pupils/{alex}", "/safeguarding/retention", "/"]
+            f"/safeguarding/pupils/{alex}", "/safeguarding/retention", "/safeguarding/report",
+            "/"]
     measured = {}
     for total in (10, 1000):
         add_records(app, total - (10 if total == 1000 else 0))
@@ -474,3 +475,76 @@ def test_a_deputy_lead_reads_and_acts_like_the_lead(app):
     assert "Safeguarding desk" in home
     with app.app_context():
         assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
+
+
+# --- a lead away: alerts to the deputies ----------------------------------------------------
+
+
+def test_a_lead_away_sends_alerts_to_the_deputy_and_back_again(app, lead):
+    make_deputy_email(app)
+    with app.app_context():
+        on = today()
+    bad = submit(lead, "/safeguarding/away", {
+        "starts_on": on.isoformat(), "ends_on": (on - timedelta(days=1)).isoformat()})
+    assert bad.status_code == 400 and "The last day away is in the past." in bad.get_data(
+        as_text=True)
+    ok = submit(lead, "/safeguarding/away", {
+        "starts_on": on.isoformat(), "ends_on": (on + timedelta(days=3)).isoformat()})
+    assert ok.status_code == 302
+    assert "You are marked away" in lead.get("/safeguarding/away").get_data(as_text=True)
+    pupil = app.test_client()
+    sign_in(pupil, "pupil")
+    report(pupil)
+    with app.app_context():
+        to = list(db.session.scalars(select(OutboxEmail.to_address)))
+        assert to == ["deputy@demo-primary.example"]
+        assert db.session.scalar(select(AuditEvent.detail).where(
+            AuditEvent.target == "lead away")).startswith("away ")
+    back = submit(lead, "/safeguarding/away", {"back-submit": "1"})
+    assert back.status_code == 302
+    with app.app_context():
+        from app.worries.service import lead_emails
+
+        assert sorted(lead_emails(1)) == ["deputy@demo-primary.example",
+                                          "dsl@demo-primary.example"]
+
+
+def test_when_every_lead_is_away_every_lead_is_still_alerted(app, lead):
+    with app.app_context():
+        on = today()
+    submit(lead, "/safeguarding/away", {"starts_on": on.isoformat(),
+                                        "ends_on": on.isoformat()})
+    pupil = app.test_client()
+    sign_in(pupil, "pupil")
+    report(pupil)
+    with app.app_context():
+        assert list(db.session.scalars(select(OutboxEmail.to_address))) == [
+            "dsl@demo-primary.example"]  # the demo deputy has no email: the lead still hears
+
+
+# --- the report for governors ---------------------------------------------------------------
+
+
+def test_governors_report_counts_suppresses_small_numbers_prints_and_exports(app, lead):
+    with app.app_context():
+        for i in range(6):
+            add_worry(kind="unkind", hours_ago=i, entries=[READ, CLOSED])
+        add_worry(source="staff", first="Sam", kind="upsetting", hours_ago=1)
+    page = lead.get("/safeguarding/report").get_data(as_text=True)
+    assert "Safeguarding report for leaders and governors" in page
+    assert "<dt>Worries and concerns raised</dt><dd>7</dd>" in page
+    assert "<td>Someone was unkind</td><td>6</td>" in page
+    assert "<td>I saw something that upset me</td><td>fewer than 5</td>" in page
+    assert "<td>Year 2 Robins</td><td>fewer than 5</td>" in page
+    assert "Alex" not in page and "Sam K" not in page
+    printable = lead.get("/safeguarding/report?print=1").get_data(as_text=True)
+    assert 'class="printable"' in printable or "printable" in printable
+    csv_text = lead.get("/safeguarding/report.csv").get_data(as_text=True)
+    assert "kind,Someone was unkind,6" in csv_text
+    assert "kind,I saw something that upset me,fewer than 5" in csv_text
+    bad = lead.get("/safeguarding/report?from=yesterday", follow_redirects=True)
+    assert bad.status_code == 200 and "not in the form 2026-09-01" in bad.get_data(as_text=True)
+    with app.app_context():
+        details = set(db.session.scalars(select(AuditEvent.target).where(
+            AuditEvent.target == "governors report")))
+        assert details == {"governors report"}

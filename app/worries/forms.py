@@ -272,3 +272,19 @@ class InboxFilterForm(Form):
     class_id = SelectField(coerce=int, default=0)
     pupil_id = SelectField(coerce=int, default=0)
     q = StringField(filters=[_strip], validators=[Length(max=60)])
+
+
+class AwayForm(FlaskForm):
+    """A lead marks themself away: alerts go to the deputies meanwhile."""
+
+    starts_on = DateField("First day away",
+                          validators=[DataRequired(message="Give the first day away.")])
+    ends_on = DateField("Last day away",
+                        validators=[DataRequired(message="Give the last day away.")])
+
+    def validate_ends_on(self, field: Field) -> None:
+        if isinstance(field.data, date) and field.data < today():
+            raise ValidationError("The last day away is in the past.")
+        if isinstance(field.data, date) and isinstance(self.starts_on.data, date) \
+                and field.data < self.starts_on.data:
+            raise ValidationError("The last day away is before the first.")

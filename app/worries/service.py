@@ -20,6 +20,7 @@ from functools import cache
 from flask import current_app, request
 from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..db import db, utcnow
 from ..models import (
@@ -31,6 +32,7 @@ from ..models import (
     URGENCIES,
     WORRY_KINDS,
     AuditEvent,
+    LeadAbsence,
     OutboxEmail,
     Pupil,
     School,
@@ -75,17 +77,49 @@ def leads(school_id: int) -> list[User]:
 
 
 @cache
-def _lead_emails_query():
-    """Built once: alerts are sent on every worry, so the statement is not rebuilt each time."""
-    return (select(User.email)
+def _lead_emails_query():  # type: ignore[no-untyped-def]
+    """Built once: alerts are sent on every worry, so the statement is not rebuilt each time.
+    Each address comes with whether its lead is away today (their latest absence covers it)."""
+    plan = aliased(LeadAbsence)
+    latest = select(func.max(plan.id)).where(plan.user_id == User.id).correlate(User) \
+        .scalar_subquery()
+    away = exists().where(LeadAbsence.id == latest,
+                          LeadAbsence.starts_on <= bindparam("today"),
+                          LeadAbsence.ends_on >= bindparam("today"))
+    return (select(User.email, away.label("away"))
             .where(User.school_id == bindparam("school_id"), User.enabled.is_(True),
                    _is_lead(), User.email.is_not(None), User.email != "")
             .order_by(User.display_name))
 
 
 def lead_emails(school_id: int) -> list[str]:
-    """Where alerts go: every enabled lead of the school with an email address."""
-    return list(db.session.scalars(_lead_emails_query(), {"school_id": school_id}))
+    """Where alerts go: every enabled lead and deputy of the school with an email address,
+    except those marked away; if everyone is away, everyone (an alert always goes out)."""
+    from ..schooltime import today
+
+    rows = db.session.execute(_lead_emails_query(),
+                              {"school_id": school_id, "today": today()}).all()
+    present = [row.email for row in rows if not row.away]
+    return present or [row.email for row in rows]
+
+
+def away_plan(user: User) -> LeadAbsence | None:
+    """The lead's latest absence, if it has not ended yet."""
+    from ..schooltime import today
+
+    latest = db.session.scalar(select(LeadAbsence).where(LeadAbsence.user_id == user.id)
+                               .order_by(LeadAbsence.id.desc()).limit(1))
+    return latest if latest is not None and latest.ends_on >= today() else None
+
+
+def mark_away(user: User, starts_on: date, ends_on: date) -> LeadAbsence:
+    """Append the lead's plan (coming back early is a new plan ending yesterday)."""
+    absence = LeadAbsence(school_id=user.school_id, user_id=user.id, starts_on=starts_on,
+                          ends_on=ends_on)
+    db.session.add(absence)
+    audit(user, "change", "lead away", f"away {starts_on.isoformat()} to {ends_on.isoformat()}")
+    db.session.flush()
+    return absence
 
 
 def lead_names(school_id: int) -> str:
@@ -299,6 +333,9 @@ def enqueue_reminders(now: datetime | None = None) -> int:
     unread = db.session.scalars(select(Worry).where(~read, ~recent,
                                                     Worry.created_at <= now - wait))
     count = sum(enqueue_alerts(w, purpose="reminder", now=now) for w in unread)
+    from .desk import enqueue_action_reminders
+
+    count += enqueue_action_reminders(now)  # overdue actions, once a day to their owner
     db.session.commit()
     return count
 

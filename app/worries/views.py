@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 from typing import Any
 
 from flask import (
@@ -40,10 +41,11 @@ from ..models import (
 )
 from ..permissions import may_read_worry, require
 from ..schooltime import today as school_today
-from . import bp, desk, service, triage
+from . import bp, desk, reports, service, triage
 from .forms import (
     ENTRY_FORMS,
     ActionForm,
+    AwayForm,
     ConcernForm,
     CorrectionForm,
     DoneForm,
@@ -407,3 +409,62 @@ def retention() -> ResponseReturnValue:
     service.audit(current_user, "view", "retention report", f"{page.total} pupils listed")
     db.session.commit()
     return render_template("worries/retention.html", rows=page.items, page=page, age=age)
+
+
+@bp.route("/safeguarding/away", methods=["GET", "POST"])
+@require("safeguarding")
+def away() -> ResponseReturnValue:
+    """A lead marks themself away, or back: while away, alerts go to the other leads."""
+    form = AwayForm()
+    back = EmptyForm(prefix="back")
+    if request.form.get("back-submit") and back.validate_on_submit():
+        today = school_today()
+        service.mark_away(current_user, today - timedelta(days=1), today - timedelta(days=1))
+        db.session.commit()
+        flash("You are back: alerts come to you again.", "success")
+        return redirect(url_for("worries.away"))
+    if form.validate_on_submit():
+        service.mark_away(current_user, form.starts_on.data, form.ends_on.data)
+        db.session.commit()
+        flash("Saved: while you are away, alerts go to the other leads.", "success")
+        return redirect(url_for("worries.away"))
+    return render_template("worries/away.html", form=form, back=back,
+                           plan=service.away_plan(current_user),
+                           others=[u for u in service.leads(current_user.school_id)
+                                   if u.id != current_user.id]), (
+        400 if request.method == "POST" else 200)
+
+
+def _report_period() -> tuple[date, date]:
+    """This school year so far, unless ?from=&to= (ISO dates) say otherwise."""
+    ends = school_today()
+    starts = reports.school_year_start(ends)
+    try:
+        starts = date.fromisoformat(request.args.get("from") or starts.isoformat())
+        ends = date.fromisoformat(request.args.get("to") or ends.isoformat())
+    except ValueError:
+        flash("Those dates are not in the form 2026-09-01; showing this school year.", "error")
+        ends = school_today()
+        starts = reports.school_year_start(ends)
+    return (starts, ends) if starts <= ends else (ends, starts)
+
+
+@bp.route("/safeguarding/report")
+@require("safeguarding")
+def governors_report() -> ResponseReturnValue:
+    starts, ends = _report_period()
+    report = reports.governors_report(current_user.school_id, starts, ends)
+    html = render_template("worries/governors.html", report=report, labels=LABELS,
+                           shown=reports.shown, printable=request.args.get("print") == "1")
+    return _audited(html, "view", "governors report", f"{starts} to {ends}")
+
+
+@bp.route("/safeguarding/report.csv")
+@require("safeguarding")
+def governors_report_csv() -> ResponseReturnValue:
+    starts, ends = _report_period()
+    body = reports.report_csv(reports.governors_report(current_user.school_id, starts, ends))
+    service.audit(current_user, "export", "governors report", f"CSV {starts} to {ends}")
+    db.session.commit()
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="safeguarding-report-{starts}-{ends}.csv"'})
