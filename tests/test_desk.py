@@ -18,6 +18,7 @@ from app.models import (
     Pupil,
     School,
     StaffRole,
+    TransferRecord,
     User,
     Worry,
     WorryEntry,
@@ -548,3 +549,86 @@ def test_governors_report_counts_suppresses_small_numbers_prints_and_exports(app
         details = set(db.session.scalars(select(AuditEvent.target).where(
             AuditEvent.target == "governors report")))
         assert details == {"governors report"}
+
+
+# --- transfer when a child moves school -----------------------------------------------------
+
+
+def test_transfer_package_needs_a_leaving_date_then_hands_over_and_is_received(app, lead):
+    import json
+
+    with app.app_context():
+        alex = pupil_named("Alex")
+        alex_id = alex.id
+        add_worry(words="first worry", entries=[READ, CLOSED])
+    url = f"/safeguarding/pupils/{alex_id}/transfer"
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(TransferRecord))
+    refused = submit(lead, url, {"step": "package", "receiving_school": "Hill Top Primary",
+                                 "leaving_on": ""})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Alex P. is still on roll with no leaving date: give the day they leave." in html
+    assert "Hill Top Primary" in html  # what was typed stays
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TransferRecord)) == before
+        leaving = today() + timedelta(days=3)
+    made = submit(lead, url, {"step": "package", "receiving_school": "Hill Top Primary",
+                              "leaving_on": leaving.isoformat()})
+    assert made.status_code == 302
+    with app.app_context():
+        package = db.session.scalar(select(TransferRecord))
+        from app.worries.transfer import school_days_after
+
+        deadline = school_days_after(leaving)
+        assert deadline.weekday() < 5 and (deadline - leaving).days >= 5
+    page = lead.get(url).get_data(as_text=True)
+    assert package.checksum in page and "Deadline (5 school days)" in page
+    data = json.loads(lead.get(f"{url}/{package.id}.json").get_data(as_text=True))
+    assert data["checksum"]["value"] == package.checksum == data["checksum"]["at_handover"]
+    assert data["to_school"] == "Hill Top Primary" and len(data["entries"]) == 3
+    assert any(e.get("words") == "first worry" for e in data["entries"])
+    import hashlib
+
+    recomputed = hashlib.sha256(json.dumps(data["entries"], sort_keys=True,
+                                           separators=(",", ":"), ensure_ascii=False)
+                                .encode()).hexdigest()
+    assert recomputed == package.checksum  # the receiving school can check it
+    printable = lead.get(f"{url}/{package.id}").get_data(as_text=True)
+    assert "CONFIDENTIAL" in printable and "Hill Top Primary" in printable
+    early = submit(lead, url, {"step": "receipt", "package": str(package.id),
+                               "person": "Ms Dale"})
+    assert early.status_code == 400 and "Record the handover before the receipt." in \
+        early.get_data(as_text=True)
+    no_method = submit(lead, url, {"step": "handover", "package": str(package.id),
+                                   "method": "pigeon", "person": "Ms Dale"})
+    assert no_method.status_code == 400 and "Choose how the file was handed over." in \
+        no_method.get_data(as_text=True)
+    assert submit(lead, url, {"step": "handover", "package": str(package.id),
+                              "method": "by-hand", "person": "Ms Dale, DSL"}).status_code == 302
+    assert submit(lead, url, {"step": "receipt", "package": str(package.id),
+                              "person": "Ms Dale"}).status_code == 302
+    page = lead.get(url).get_data(as_text=True)
+    assert "By hand, signed for to Ms Dale, DSL" in page and "Confirmed by Ms Dale" in page
+    with app.app_context():
+        kinds = list(db.session.scalars(select(TransferRecord.kind).order_by(
+            TransferRecord.id)))
+        assert kinds == ["package", "handover", "receipt"]
+        audits = list(db.session.scalars(select(AuditEvent.detail).where(
+            AuditEvent.target == f"pupil {alex_id} transfer")))
+        assert any(d.startswith(f"package {package.id} for Hill Top Primary") for d in audits)
+        assert f"receipt of package {package.id} recorded" in audits
+
+
+def test_a_transfer_package_of_another_pupil_or_school_is_not_found(app, lead):
+    with app.app_context():
+        alex, sam = pupil_named("Alex").id, pupil_named("Sam").id
+    submit(lead, f"/safeguarding/pupils/{alex}/transfer", {
+        "step": "package", "receiving_school": "X", "leaving_on": "2030-01-01"})
+    with app.app_context():
+        package = db.session.scalar(select(TransferRecord.id))
+    assert lead.get(f"/safeguarding/pupils/{sam}/transfer/{package}.json").status_code == 404
+    r = submit(lead, f"/safeguarding/pupils/{sam}/transfer",
+               {"step": "handover", "package": str(package), "method": "by-hand",
+                "person": "Someone"})
+    assert r.status_code == 404

@@ -38,6 +38,7 @@ from .worries import (
     CHILD_STATUSES,
     ENTRY_KINDS,
     FEELINGS,
+    HANDOVER_METHODS,
     REFERRER_STATUSES,
     REPLIES,
     SHARE_LIMIT,
@@ -48,6 +49,7 @@ from .worries import (
     AuditEvent,
     LeadAbsence,
     OutboxEmail,
+    TransferRecord,
     Worry,
     WorryEntry,
 )
@@ -63,4 +65,5 @@ __all__ = [
     "ParentLink", "Pupil", "QuizAnswer", "RecoveryCode", "ScenarioChoice", "School",
     "SchoolClass", "StaffRole", "User",
     "CHILD_STATUSES", "REFERRER_STATUSES", "REPLIES", "SHARE_LIMIT", "LeadAbsence",
+    "HANDOVER_METHODS", "TransferRecord",
 ]

@@ -58,6 +58,11 @@ REPLIES = {
     "helping": ("talk-no", "{lead} is helping with your worry. You do not need to do anything."),
 }
 SHARE_LIMIT = 200
+HANDOVER_METHODS = {
+    "secure-electronic": "Secure electronic transfer",
+    "by-hand": "By hand, signed for",
+    "recorded-delivery": "Recorded delivery",
+}
 
 
 class Worry(Base):
@@ -136,6 +141,29 @@ class LeadAbsence(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class TransferRecord(Base):
+    """A child's safeguarding file leaving for another school: the package produced (with the
+    SHA-256 of its entries), the handover (who, when, how) and the receiving lead's receipt.
+    Append-only: each step is a new row pointing at the package."""
+
+    __tablename__ = "transfer_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # package | handover | receipt
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_records.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    receiving_school: Mapped[str | None] = mapped_column(String(200))
+    leaving_on: Mapped[date | None]
+    checksum: Mapped[str | None] = mapped_column(String(64))
+    entries: Mapped[int | None]
+    method: Mapped[str | None] = mapped_column(String(40))
+    person: Mapped[str | None] = mapped_column(String(120))  # handed to / confirmed by
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when handed over / received
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AuditEvent(Base):
     """Every view, export and change of safeguarding records: who, what, when, from where."""
 
@@ -194,6 +222,6 @@ def _refuse(kind: str):
     return listener
 
 
-for _model in (Worry, WorryEntry, AuditEvent, LeadAbsence):
+for _model in (Worry, WorryEntry, AuditEvent, LeadAbsence, TransferRecord):
     event.listen(_model, "before_update", _refuse("update"))
     event.listen(_model, "before_delete", _refuse("delete"))

@@ -32,6 +32,7 @@ from ..models import (
     ABOUT,
     ACTIONS,
     FEELINGS,
+    HANDOVER_METHODS,
     REPLIES,
     SHARE_LIMIT,
     STATUSES,
@@ -288,3 +289,36 @@ class AwayForm(FlaskForm):
         if isinstance(field.data, date) and isinstance(self.starts_on.data, date) \
                 and field.data < self.starts_on.data:
             raise ValidationError("The last day away is before the first.")
+
+
+class TransferForm(FlaskForm):
+    receiving_school = StringField("Receiving school", filters=[_strip], validators=[
+        DataRequired(message="Name the school the child is moving to."),
+        Length(max=200, message="Keep the school's name under 200 characters.")])
+    leaving_on = DateField("Leaving date (if the school has not recorded one)",
+                           validators=[Optional()])
+
+
+class HandoverForm(FlaskForm):
+    package = HiddenField()
+    method = SelectField("How it was handed over", validators=[
+        one_of(HANDOVER_METHODS, "Choose how the file was handed over.")],
+        choices=choices([("", "Choose…"), *HANDOVER_METHODS.items()]), validate_choice=False)
+    person = StringField("Handed to (name and role)", filters=[_strip], validators=[
+        DataRequired(message="Say who the file was handed to."), Length(max=120)])
+    at = DateTimeLocalField("When", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+    def validate_at(self, field: Field) -> None:
+        if isinstance(field.data, datetime) and from_school_clock(field.data) > utcnow():
+            raise ValidationError("That date and time is in the future.")
+
+
+class ReceiptForm(FlaskForm):
+    package = HiddenField()
+    person = StringField("Confirmed by (the receiving lead's name)", filters=[_strip],
+                         validators=[DataRequired(message="Say which lead confirmed receipt."),
+                                     Length(max=120)])
+    at = DateTimeLocalField("When they confirmed", format="%Y-%m-%dT%H:%M",
+                            validators=[Optional()])
+
+    validate_at = HandoverForm.validate_at

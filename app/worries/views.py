@@ -30,6 +30,7 @@ from ..models import (
     ACTIONS,
     CHILD_STATUSES,
     FEELINGS,
+    HANDOVER_METHODS,
     LEAD_ROLES,
     REFERRER_STATUSES,
     REPLIES,
@@ -37,11 +38,13 @@ from ..models import (
     URGENCIES,
     WORRY_KINDS,
     Pupil,
+    TransferRecord,
     Worry,
 )
 from ..permissions import may_read_worry, require
+from ..schooltime import from_school_clock
 from ..schooltime import today as school_today
-from . import bp, desk, reports, service, triage
+from . import bp, desk, reports, service, transfer, triage
 from .forms import (
     ENTRY_FORMS,
     ActionForm,
@@ -50,9 +53,12 @@ from .forms import (
     CorrectionForm,
     DoneForm,
     EntryForm,
+    HandoverForm,
     InboxFilterForm,
     LinkForm,
     PupilWorryForm,
+    ReceiptForm,
+    TransferForm,
     choices,
 )
 from .service import entry_label
@@ -274,7 +280,7 @@ def inbox() -> ResponseReturnValue:
     form.validate()
     page = desk.inbox_page(current_user.school_id, _inbox_filter(form), _page_number())
     service.audit(current_user, "view", "inbox",
-                  f"page {page.page}: listed {len(page.items)} of {page.total} worries")
+                  f"listed {len(page.items)} worries (page {page.page}, {page.total} in all)")
     db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("worries/inbox.html", page=page, form=form, labels=LABELS,
@@ -468,3 +474,101 @@ def governors_report_csv() -> ResponseReturnValue:
     db.session.commit()
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="safeguarding-report-{starts}-{ends}.csv"'})
+
+
+# --- transfer when a child moves school -----------------------------------------------------
+
+
+def _package_or_404(pupil: Pupil, package_id: int | str | None) -> TransferRecord:
+    package = db.session.get(TransferRecord, int(package_id)) \
+        if str(package_id or "").isdigit() else None
+    if package is None or package.kind != "package" or package.pupil_id != pupil.id \
+            or package.school_id != current_user.school_id:
+        abort(404)
+    return package
+
+
+def _transfer_post(pupil: Pupil, forms: dict[str, FlaskForm]) -> ResponseReturnValue | None:
+    """Save whichever transfer form was sent; None when it had errors (shown beside it)."""
+    names = service.display_names(current_user.school_id)
+    step = request.form.get("step", "")
+    form = forms.get(step)
+    if form is None or not form.validate_on_submit():
+        return None
+    try:
+        if step == "package":
+            made = transfer.make_package(current_user, pupil, form.receiving_school.data,
+                                         form.leaving_on.data, names)
+            flash(f"Transfer package {made.id} produced.", "success")
+        else:
+            package = _package_or_404(pupil, form.package.data)
+            transfer.record_step(current_user, package, step, form.person.data,
+                                 from_school_clock(form.at.data) if form.at.data else None,
+                                 form.method.data if step == "handover" else None)
+            flash("Saved to the transfer record.", "success")
+    except service.WorryInputError as exc:
+        db.session.rollback()
+        _show_errors(form, exc.errors)
+        return None
+    db.session.commit()
+    return redirect(url_for("worries.transfer_page", pupil_id=pupil.id))
+
+
+@bp.route("/safeguarding/pupils/<int:pupil_id>/transfer", methods=["GET", "POST"])
+@require("safeguarding")
+def transfer_page(pupil_id: int) -> ResponseReturnValue:
+    pupil = _pupil_or_404(pupil_id)
+    if twostep.reauth_needed():  # the whole file leaves the school: sign in again first
+        return redirect(url_for("auth.reauth", next=request.path))
+    bound = request.method == "POST"
+    forms: dict[str, FlaskForm] = {
+        "package": TransferForm() if bound and request.form.get("step") == "package"
+        else TransferForm(formdata=None),
+        "handover": HandoverForm() if bound and request.form.get("step") == "handover"
+        else HandoverForm(formdata=None),
+        "receipt": ReceiptForm() if bound and request.form.get("step") == "receipt"
+        else ReceiptForm(formdata=None)}
+    if bound:
+        saved = _transfer_post(pupil, forms)
+        if saved is not None:
+            return saved
+    html = render_template("worries/transfer.html", pupil=pupil, forms=forms,
+                           packages=transfer.packages(pupil), labels=LABELS,
+                           methods=HANDOVER_METHODS, days=transfer.SCHOOL_DAYS,
+                           step=request.form.get("step") if bound else None)
+    return _audited(html, "view", f"pupil {pupil.id} transfer", "transfer page"), (
+        400 if bound else 200)
+
+
+@bp.route("/safeguarding/pupils/<int:pupil_id>/transfer/<int:package_id>")
+@require("safeguarding")
+def transfer_print(pupil_id: int, package_id: int) -> ResponseReturnValue:
+    pupil = _pupil_or_404(pupil_id)
+    package = _package_or_404(pupil, package_id)
+    if twostep.reauth_needed():
+        return redirect(url_for("auth.reauth", next=request.path))
+    names = service.display_names(current_user.school_id)
+    html = render_template(
+        "worries/chronology.html", pupil=pupil, items=service.chronology(pupil), labels=LABELS,
+        names=names, printable=True, exported_at=utcnow(), page=None, package=package,
+        current_sum=transfer.checksum(transfer.file_entries(pupil, names)),
+        deadline=transfer.school_days_after(package.leaving_on or school_today()))
+    return _audited(html, "export", f"pupil {pupil.id} transfer",
+                    f"package {package.id} printable")
+
+
+@bp.route("/safeguarding/pupils/<int:pupil_id>/transfer/<int:package_id>.json")
+@require("safeguarding")
+def transfer_json(pupil_id: int, package_id: int) -> ResponseReturnValue:
+    pupil = _pupil_or_404(pupil_id)
+    package = _package_or_404(pupil, package_id)
+    if twostep.reauth_needed():
+        return redirect(url_for("auth.reauth", next=request.path))
+    body = transfer.package_json(pupil, package, current_user.school.name,
+                                 service.display_names(current_user.school_id))
+    service.audit(current_user, "export", f"pupil {pupil.id} transfer",
+                  f"package {package.id} JSON")
+    db.session.commit()
+    name = f"safeguarding-transfer-{pupil.first_name}-{pupil.surname_initial}-{package.id}.json"
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})

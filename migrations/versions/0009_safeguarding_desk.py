@@ -44,6 +44,53 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_lead_absences_school_id'), 'lead_absences', ['school_id'])
     op.create_index(op.f('ix_lead_absences_user_id'), 'lead_absences', ['user_id'])
+    op.create_table(
+        'transfer_records',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('school_id', sa.Integer(), nullable=False),
+        sa.Column('pupil_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=10), nullable=False),
+        sa.Column('package_id', sa.Integer(), nullable=True),
+        sa.Column('author_id', sa.Integer(), nullable=False),
+        sa.Column('receiving_school', sa.String(length=200), nullable=True),
+        sa.Column('leaving_on', sa.Date(), nullable=True),
+        sa.Column('checksum', sa.String(length=64), nullable=True),
+        sa.Column('entries', sa.Integer(), nullable=True),
+        sa.Column('method', sa.String(length=40), nullable=True),
+        sa.Column('person', sa.String(length=120), nullable=True),
+        sa.Column('at', UTCDateTime(), nullable=True),
+        sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['school_id'], ['schools.id'],
+                                name=op.f('fk_transfer_records_school_id_schools')),
+        sa.ForeignKeyConstraint(['pupil_id'], ['pupils.id'],
+                                name=op.f('fk_transfer_records_pupil_id_pupils')),
+        sa.ForeignKeyConstraint(['package_id'], ['transfer_records.id'],
+                                name=op.f('fk_transfer_records_package_id_transfer_records')),
+        sa.ForeignKeyConstraint(['author_id'], ['users.id'],
+                                name=op.f('fk_transfer_records_author_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_records')),
+    )
+    op.create_index(op.f('ix_transfer_records_school_id'), 'transfer_records', ['school_id'])
+    op.create_index(op.f('ix_transfer_records_pupil_id'), 'transfer_records', ['pupil_id'])
+    _append_only(APPEND_ONLY)
+
+
+APPEND_ONLY = ("lead_absences", "transfer_records")
+
+
+def _append_only(tables: tuple[str, ...]) -> None:
+    """Like the other safeguarding records (0002, 0007): no UPDATE, DELETE or TRUNCATE."""
+    if op.get_bind().dialect.name == "postgresql":
+        for table in tables:
+            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION refuse_change()")
+            op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION refuse_truncate()")
+        return
+    for table in tables:
+        for event in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+                       "BEGIN SELECT RAISE(ABORT, 'safeguarding records are append-only'); END")
 
 
 def _add_reference(table: str, column: str, target: str) -> None:
@@ -59,6 +106,16 @@ def _add_reference(table: str, column: str, target: str) -> None:
 
 
 def downgrade() -> None:
+    for table in APPEND_ONLY:
+        if op.get_bind().dialect.name == "postgresql":
+            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
+        else:
+            op.execute(f"DROP TRIGGER {table}_no_update")
+            op.execute(f"DROP TRIGGER {table}_no_delete")
+    op.drop_index(op.f('ix_transfer_records_pupil_id'), table_name='transfer_records')
+    op.drop_index(op.f('ix_transfer_records_school_id'), table_name='transfer_records')
+    op.drop_table('transfer_records')
     op.drop_index(op.f('ix_lead_absences_user_id'), table_name='lead_absences')
     op.drop_index(op.f('ix_lead_absences_school_id'), table_name='lead_absences')
     op.drop_table('lead_absences')
