@@ -56,14 +56,25 @@ def init_db_command() -> None:
     click.echo("Database is up to date.")
 
 
+def db_commit() -> None:
+    from .db import db
+
+    db.session.commit()
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
     """Create the demo school (Demo Primary); running it again adds nothing twice."""
     from .demo import DEMO_TOTP_SECRETS, seed_demo
+    from .worries.demo import seed_closed_cases
 
     summary = seed_demo()
+    cases = seed_closed_cases()  # not in the tests' seed: they start with no worries
+    db_commit()
     click.echo(f"Demo Primary ready ({summary.created} new rows).")
+    if cases:
+        click.echo(f"Added {cases} closed safeguarding case(s) for the reports.")
     click.echo("Two-step sign-in for the demo (add the key to any authenticator app):")
     for username, secret in DEMO_TOTP_SECRETS.items():
         click.echo(f"  {username}: {secret}")

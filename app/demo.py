@@ -47,6 +47,7 @@ class DemoSummary:
 DEMO_TOTP_SECRETS = {
     "dsl": "DEMODSLSAFEONLINEDEMODSLSAFEONLI",
     "admin": "DEMOADMINSAFEONLINEDEMOADMINSAFE",
+    "deputylead": "DEMODEPUTYSAFEONLINEDEMODEPUTYSA",  # the deputy lead (app/worries/demo.py)
 }
 
 
@@ -73,6 +74,7 @@ def seed_demo() -> DemoSummary:
             ParentLink.parent_id == parent.id, ParentLink.pupil_id == alex.id)) is None:
         summary.add(ParentLink(school_id=school.id, parent_id=parent.id, pupil_id=alex.id))
     __import__("app.demo_progress", fromlist=["seed_progress"]).seed_progress(summary)
+    summary.created += __import__("app.worries.demo", fromlist=["x"]).seed_deputy(school)
     db.session.commit()
     return summary
 

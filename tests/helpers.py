@@ -12,6 +12,7 @@ PASSWORDS = {
     "teacher": "demo-teacher-pass",
     "teacher2": "demo-teacher-pass",
     "dsl": "demo-dsl-pass",
+    "deputylead": "demo-deputy-pass",
     "pupil": "demo-pupil-pass",
     "parent": "demo-parent-pass",
 }

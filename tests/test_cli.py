@@ -29,7 +29,7 @@ def counts() -> dict[str, int]:
 def test_seed_demo_twice_duplicates_nothing(app, runner):
     with app.app_context():
         before = counts()
-    assert before == {"School": 1, "SchoolClass": 2, "User": 4 + 16 + 1, "StaffRole": 4,
+    assert before == {"School": 1, "SchoolClass": 2, "User": 5 + 16 + 1, "StaffRole": 5,
                       "ClassTeacher": 2, "Pupil": 16, "ParentLink": 1}
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "(0 new rows)" in result.output

@@ -36,14 +36,21 @@ from .twostep import RecoveryCode
 from .worries import (
     ABOUT,
     ACTIONS,
+    CHILD_STATUSES,
     ENTRY_KINDS,
     FEELINGS,
+    HANDOVER_METHODS,
+    REFERRER_STATUSES,
+    REPLIES,
+    SHARE_LIMIT,
     STATUSES,
     URGENCIES,
     WORRY_KINDS,
     AppendOnlyError,
     AuditEvent,
+    LeadAbsence,
     OutboxEmail,
+    TransferRecord,
     Worry,
     WorryEntry,
 )
@@ -59,4 +66,6 @@ __all__ = [
     "ParentLink", "Pupil", "QuizAnswer", "RecoveryCode", "ScenarioChoice", "School",
     "SchoolClass", "StaffRole", "User",
     "FamilyAgreement", "HomeCard",
+    "CHILD_STATUSES", "REFERRER_STATUSES", "REPLIES", "SHARE_LIMIT", "LeadAbsence",
+    "HANDOVER_METHODS", "TransferRecord",
 ]

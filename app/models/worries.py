@@ -7,7 +7,7 @@ guards below refuse it, and a correction is a new entry that points at the one i
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
@@ -39,7 +39,32 @@ ACTIONS = {
     "monitoring": "Monitoring",
     "other": "Other",
 }
-ENTRY_KINDS = ("read", "urgency", "action", "status", "correction")
+# "done": an action finished (refers_id); "share": the outcome line the referrer sees;
+# "reply": a kind reply to the child from REPLIES; "link": another worry of the same case.
+ENTRY_KINDS = ("read", "urgency", "action", "status", "correction", "done", "share", "reply",
+               "link")
+# The status a referrer (staff) sees, and the same in a child's words.
+REFERRER_STATUSES = {"received": "Received", "looking": "Being looked at", "closed": "Closed"}
+CHILD_STATUSES = {
+    "received": "Sent. A grown-up will read it soon.",
+    "looking": "A grown-up has read it and is helping.",
+    "closed": "The grown-ups have finished helping with this. You can always send another "
+              "worry or talk to a grown-up.",
+}
+# The replies a lead may send a child: a picture and a short kind sentence ({lead}: their name).
+REPLIES = {
+    "find-you-today": ("talk-yes", "{lead} will come and find you today."),
+    "find-you-tomorrow": ("talk-yes", "{lead} will come and find you tomorrow."),
+    "thank-you": ("feel-ok", "Thank you for telling us. {lead} has read your worry."),
+    "right-thing": ("feel-ok", "You did the right thing by telling us."),
+    "helping": ("talk-no", "{lead} is helping with your worry. You do not need to do anything."),
+}
+SHARE_LIMIT = 200
+HANDOVER_METHODS = {
+    "secure-electronic": "Secure electronic transfer",
+    "by-hand": "By hand, signed for",
+    "recorded-delivery": "Recorded delivery",
+}
 
 
 class Worry(Base):
@@ -70,7 +95,8 @@ class Worry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entries: Mapped[list[WorryEntry]] = relationship(
-        back_populates="worry", order_by="WorryEntry.id", lazy="selectin"
+        back_populates="worry", order_by="WorryEntry.id", lazy="selectin",
+        foreign_keys="WorryEntry.worry_id"
     )
 
 
@@ -78,6 +104,7 @@ class WorryEntry(Base):
     """One thing a lead did or decided about a worry: read, urgency, action, status, correction."""
 
     __tablename__ = "worry_entries"
+    __table_args__ = (Index("ix_worry_entries_worry_kind", "worry_id", "kind", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -91,8 +118,52 @@ class WorryEntry(Base):
     text: Mapped[str | None] = mapped_column(Text)  # reason, notes or closing note
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("worry_entries.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # actions: who does it, by when, and when it happened (typed on the school's clock)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_on: Mapped[date | None]
+    happened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refers_id: Mapped[int | None] = mapped_column(ForeignKey("worry_entries.id"))  # "done"
+    reply: Mapped[str | None] = mapped_column(String(30))  # a key of REPLIES
+    linked_worry_id: Mapped[int | None] = mapped_column(ForeignKey("worries.id"), index=True)
 
-    worry: Mapped[Worry] = relationship(back_populates="entries")
+    worry: Mapped[Worry] = relationship(back_populates="entries", foreign_keys=[worry_id])
+
+
+class LeadAbsence(Base):
+    """A lead marks themself away: while away, alerts go to the deputies. Append-only: the
+    latest row for a user is their current plan (coming back early is a new row)."""
+
+    __tablename__ = "lead_absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TransferRecord(Base):
+    """A child's safeguarding file leaving for another school: the package produced (with the
+    SHA-256 of its entries), the handover (who, when, how) and the receiving lead's receipt.
+    Append-only: each step is a new row pointing at the package."""
+
+    __tablename__ = "transfer_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # package | handover | receipt
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_records.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    receiving_school: Mapped[str | None] = mapped_column(String(200))
+    leaving_on: Mapped[date | None]
+    checksum: Mapped[str | None] = mapped_column(String(64))
+    entries: Mapped[int | None]
+    method: Mapped[str | None] = mapped_column(String(40))
+    person: Mapped[str | None] = mapped_column(String(120))  # handed to / confirmed by
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when handed over / received
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):
@@ -153,6 +224,6 @@ def _refuse(kind: str) -> Callable[[Any, Any, Any], None]:
     return listener
 
 
-for _model in (Worry, WorryEntry, AuditEvent):
+for _model in (Worry, WorryEntry, AuditEvent, LeadAbsence, TransferRecord):
     event.listen(_model, "before_update", _refuse("update"))
     event.listen(_model, "before_delete", _refuse("delete"))

@@ -20,6 +20,7 @@ from functools import cache
 from flask import current_app, request
 from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..db import db, utcnow
 from ..models import (
@@ -31,6 +32,7 @@ from ..models import (
     URGENCIES,
     WORRY_KINDS,
     AuditEvent,
+    LeadAbsence,
     OutboxEmail,
     Pupil,
     School,
@@ -75,17 +77,49 @@ def leads(school_id: int) -> list[User]:
 
 
 @cache
-def _lead_emails_query():
-    """Built once: alerts are sent on every worry, so the statement is not rebuilt each time."""
-    return (select(User.email)
+def _lead_emails_query():  # type: ignore[no-untyped-def]
+    """Built once: alerts are sent on every worry, so the statement is not rebuilt each time.
+    Each address comes with whether its lead is away today (their latest absence covers it)."""
+    plan = aliased(LeadAbsence)
+    latest = select(func.max(plan.id)).where(plan.user_id == User.id).correlate(User) \
+        .scalar_subquery()
+    away = exists().where(LeadAbsence.id == latest,
+                          LeadAbsence.starts_on <= bindparam("today"),
+                          LeadAbsence.ends_on >= bindparam("today"))
+    return (select(User.email, away.label("away"))
             .where(User.school_id == bindparam("school_id"), User.enabled.is_(True),
                    _is_lead(), User.email.is_not(None), User.email != "")
             .order_by(User.display_name))
 
 
 def lead_emails(school_id: int) -> list[str]:
-    """Where alerts go: every enabled lead of the school with an email address."""
-    return list(db.session.scalars(_lead_emails_query(), {"school_id": school_id}))
+    """Where alerts go: every enabled lead and deputy of the school with an email address,
+    except those marked away; if everyone is away, everyone (an alert always goes out)."""
+    from ..schooltime import today
+
+    rows = db.session.execute(_lead_emails_query(),
+                              {"school_id": school_id, "today": today()}).all()
+    present = [row.email for row in rows if not row.away]
+    return present or [row.email for row in rows]
+
+
+def away_plan(user: User) -> LeadAbsence | None:
+    """The lead's latest absence, if it has not ended yet."""
+    from ..schooltime import today
+
+    latest = db.session.scalar(select(LeadAbsence).where(LeadAbsence.user_id == user.id)
+                               .order_by(LeadAbsence.id.desc()).limit(1))
+    return latest if latest is not None and latest.ends_on >= today() else None
+
+
+def mark_away(user: User, starts_on: date, ends_on: date) -> LeadAbsence:
+    """Append the lead's plan (coming back early is a new plan ending yesterday)."""
+    absence = LeadAbsence(school_id=user.school_id, user_id=user.id, starts_on=starts_on,
+                          ends_on=ends_on)
+    db.session.add(absence)
+    audit(user, "change", "lead away", f"away {starts_on.isoformat()} to {ends_on.isoformat()}")
+    db.session.flush()
+    return absence
 
 
 def lead_names(school_id: int) -> str:
@@ -110,32 +144,16 @@ def audit(user: User, action: str, target: str, detail: str | None = None) -> No
 # --- raising worries and concerns -----------------------------------------------------------
 
 
-def clean_pupil_worry(form) -> dict:
-    """Check the pupil's answers; only the kind is needed, everything else is optional."""
-    errors = {}
-    kind = form.get("kind", "")
-    if kind not in WORRY_KINDS:
-        errors["kind"] = "Please tap the picture that is most like your worry."
-    about = form.get("about") or None
-    if about is not None and about not in ABOUT:
-        errors["about"] = "Choose who the worry is about."
-    feeling = form.get("feeling") or None
-    if feeling is not None and feeling not in FEELINGS:
-        errors["feeling"] = "Choose a face, or leave it."
-    words = (form.get("words") or "").strip()
-    if len(words) > WORDS_LIMIT:
-        errors["words"] = (f"That is {len(words)} letters. Please keep it under {WORDS_LIMIT}, "
-                           "and tell a grown-up the rest.")
-    talk = form.get("talk") or None
-    if talk is not None and talk not in ("yes", "no"):
-        errors["talk"] = "Choose yes or no."
-    token = form.get("token", "")
-    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
-        errors["token"] = "This form is out of date. Please start again."
-    if errors:
-        raise WorryInputError(errors)
-    return {"kind": kind, "about": about, "feeling": feeling, "words": words or None,
-            "wants_to_talk": None if talk is None else talk == "yes", "token": token}
+@dataclass(frozen=True)
+class PupilWorry:
+    """What a pupil chose, checked by PupilWorryForm: only the kind is needed."""
+
+    kind: str
+    about: str | None
+    feeling: str | None
+    words: str | None
+    wants_to_talk: bool | None
+    token: str
 
 
 def safe_place(value: str | None) -> str | None:
@@ -143,14 +161,14 @@ def safe_place(value: str | None) -> str | None:
     return safe_local_path(value, longest=200)
 
 
-def submit_pupil_worry(user: User, clean: dict, place: str | None) -> Worry:
-    """Store the worry and its alerts in one transaction; the same form twice stores it once."""
+def submit_pupil_worry(user: User, chosen: PupilWorry, place: str | None) -> Worry:
+    """Store the worry and its alerts (the view commits); the same form twice stores it once."""
     pupil = user.pupil
     worry = Worry(school_id=user.school_id, source="pupil", raised_by_id=user.id,
-                  about_pupil_id=pupil.id if clean["about"] != "someone-else" else None,
-                  kind=clean["kind"], about=clean["about"], feeling=clean["feeling"],
-                  words=clean["words"], wants_to_talk=clean["wants_to_talk"],
-                  place=safe_place(place), client_token=clean["token"])
+                  about_pupil_id=pupil.id if chosen.about != "someone-else" else None,
+                  kind=chosen.kind, about=chosen.about, feeling=chosen.feeling,
+                  words=chosen.words, wants_to_talk=chosen.wants_to_talk,
+                  place=safe_place(place), client_token=chosen.token)
     return _save_with_alerts(user, worry)
 
 
@@ -185,8 +203,14 @@ def event_date_problem(pupil: Pupil, occurred: datetime | None) -> str | None:
     return None
 
 
-def record_concern(user: User, pupil: Pupil, kind: str, words: str, child_words: str | None,
-                   occurred_at: datetime | None, token: str) -> Worry:
+def record_concern(user: User, pupil: Pupil | None, kind: str, words: str,
+                   child_words: str | None, occurred_at: datetime | None, token: str) -> Worry:
+    """A member of staff's concern about a pupil of their school (the view commits)."""
+    if pupil is None or pupil.school_id != user.school_id or pupil.status != "active":
+        raise WorryInputError({"pupil": "Choose the pupil this concern is about."})
+    problem = event_date_problem(pupil, occurred_at)
+    if problem:
+        raise WorryInputError({"occurred_at": problem})
     worry = Worry(school_id=user.school_id, source="staff", raised_by_id=user.id,
                   about_pupil_id=pupil.id, kind=kind, about="someone-else", words=words,
                   child_words=child_words or None, occurred_at=occurred_at, client_token=token)
@@ -199,8 +223,9 @@ def _by_token(user: User, token: str) -> Worry | None:
 
 
 def _save_with_alerts(user: User, worry: Worry) -> Worry:
-    """Insert the worry and its alerts in one transaction; a form sent twice hits the unique
-    (author, token) key and returns the first.
+    """Insert the worry, its alerts and its audit event (the view commits); a form sent twice
+    hits the unique (author, token) key at once and returns the first (the insert is the
+    request's first write, so rolling it back loses nothing else).
 
     A plain INSERT ... RETURNING rather than the ORM's unit of work: this is the one write a
     burst of pupils makes at the same moment, so it is kept to two statements and a commit.
@@ -215,7 +240,7 @@ def _save_with_alerts(user: User, worry: Worry) -> Worry:
         enqueue_alerts(worry, emails=emails)
         audit(user, "create", f"worry {worry.id}",
               "pupil worry" if worry.source == "pupil" else "staff concern")
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         existing = _by_token(user, worry.client_token)
@@ -326,6 +351,9 @@ def enqueue_reminders(now: datetime | None = None) -> int:
     unread = db.session.scalars(select(Worry).where(~read, ~recent,
                                                     Worry.created_at <= now - wait))
     count = sum(enqueue_alerts(w, purpose="reminder", now=now) for w in unread)
+    from .desk import enqueue_action_reminders
+
+    count += enqueue_action_reminders(now)  # overdue actions, once a day to their owner
     db.session.commit()
     return count
 
@@ -341,41 +369,80 @@ class WorryState:
     status: str = "open"
     no_further_action: bool = False
     actions: list[WorryEntry] = field(default_factory=list)
+    done: set[int] = field(default_factory=set)  # ids of finished actions
+    shared: str | None = None  # the latest outcome line shared with the referrer
+    reply: WorryEntry | None = None  # the latest reply to the child
+    links: list[int] = field(default_factory=list)  # worries linked from this one
 
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
 
+    @property
+    def open_actions(self) -> list[WorryEntry]:
+        return [a for a in self.actions if a.id not in self.done]
+
+    def overdue(self, on: date) -> list[WorryEntry]:
+        """Open actions due before ``on`` (the school's today); none once closed."""
+        if self.status == "closed":
+            return []
+        return [a for a in self.open_actions if a.due_on is not None and a.due_on < on]
+
+    @property
+    def progress(self) -> str:
+        """What the person who raised it is told: received, being looked at, or closed."""
+        if self.status == "closed":
+            return "closed"
+        return "looking" if self.is_read else "received"
+
+
+def _apply(s: WorryState, e: WorryEntry) -> None:
+    if e.kind == "read" and s.read_at is None:
+        s.read_at, s.read_by = e.created_at, e.author_id
+    elif e.kind == "urgency":
+        s.urgency = e.urgency
+    elif e.kind == "status":
+        s.status = e.status or s.status
+        s.no_further_action = e.no_further_action
+    elif e.kind == "action":
+        s.actions.append(e)
+    elif e.kind == "done" and e.refers_id is not None:
+        s.done.add(e.refers_id)
+    elif e.kind == "share":
+        s.shared = e.text
+    elif e.kind == "reply":
+        s.reply = e
+    elif e.kind == "link" and e.linked_worry_id is not None:
+        s.links.append(e.linked_worry_id)
+
 
 def state_of(worry: Worry) -> WorryState:
     s = WorryState()
     for e in worry.entries:
-        if e.kind == "read" and s.read_at is None:
-            s.read_at, s.read_by = e.created_at, e.author_id
-        elif e.kind == "urgency":
-            s.urgency = e.urgency
-        elif e.kind == "status":
-            s.status = e.status
-            s.no_further_action = e.no_further_action
-        elif e.kind == "action":
-            s.actions.append(e)
+        _apply(s, e)
     return s
+
+
+def entry_label(e: WorryEntry) -> str:
+    """An entry as the correction and "done" pickers show it: number, school time, what, and
+    the start of its text, so the right one is chosen."""
+    from ..schooltime import format_time
+
+    what = {"read": "Marked as read", "urgency": f"Urgency: {URGENCIES.get(e.urgency or '')}",
+            "action": f"Action: {ACTIONS.get(e.action or '', '')}",
+            "status": f"Status: {STATUSES.get(e.status or '', '')}",
+            "correction": f"Correction to #{e.corrects_id}", "done": f"Done: #{e.refers_id}",
+            "share": "Outcome shared", "reply": "Reply to the child",
+            "link": f"Linked with record #{e.linked_worry_id}"}.get(e.kind, e.kind)
+    text = (e.text or "").replace("\n", " ")
+    text = f" — {text[:80]}{'…' if len(text) > 80 else ''}" if text else ""
+    return f"#{e.id} · {format_time(e.created_at)} · {what}{text}"
 
 
 def unread_count(school_id: int) -> int:
     read = exists().where(WorryEntry.worry_id == Worry.id, WorryEntry.kind == "read")
     return db.session.scalar(select(func.count(Worry.id)).where(
         Worry.school_id == school_id, ~read)) or 0
-
-
-def inbox(school_id: int, status: str | None = None) -> list[tuple[Worry, WorryState]]:
-    """Every worry in the school with its state: unread first, then newest first."""
-    worries = db.session.scalars(select(Worry).where(Worry.school_id == school_id)
-                                 .order_by(Worry.created_at.desc(), Worry.id.desc()))
-    rows = [(w, state_of(w)) for w in worries]
-    if status:
-        rows = [r for r in rows if r[1].status == status]
-    return sorted(rows, key=lambda r: r[1].is_read)  # stable: keeps newest first
 
 
 def mark_read(worry: Worry, user: User) -> bool:
@@ -385,65 +452,6 @@ def mark_read(worry: Worry, user: User) -> bool:
                               kind="read"))
     audit(user, "change", f"worry {worry.id}", "marked as read")
     return True
-
-
-def add_entry(worry: Worry, user: User, form) -> WorryEntry:
-    """Validate and append one triage entry; raise WorryInputError naming the field."""
-    kind = form.get("entry", "")
-    text = (form.get("text") or "").strip()
-    errors: dict[str, str] = {}
-    if len(text) > NOTE_LIMIT:
-        errors["text"] = f"Please keep notes under {NOTE_LIMIT} characters."
-    entry = WorryEntry(school_id=worry.school_id, worry_id=worry.id, author_id=user.id,
-                       kind=kind, text=text or None)
-    current = state_of(worry)
-    if kind == "urgency":
-        entry.urgency = form.get("urgency", "")
-        if entry.urgency not in URGENCIES:
-            errors["urgency"] = "Choose an urgency: low, medium or high."
-        if not text:
-            errors["text"] = "Give a reason for the urgency."
-        detail = f"urgency set to {entry.urgency}"
-    elif kind == "action":
-        entry.action = form.get("action", "")
-        if entry.action not in ACTIONS:
-            errors["action"] = "Choose the action taken from the list."
-        if entry.action == "other" and not text:
-            errors["text"] = "Say what the other action was."
-        detail = f"action recorded: {ACTIONS.get(entry.action, '?')}"
-    elif kind == "status":
-        entry.status = form.get("status", "")
-        entry.no_further_action = form.get("no_further_action") == "yes"
-        if entry.status not in STATUSES:
-            errors["status"] = "Choose a status."
-        elif entry.status == current.status and not entry.no_further_action:
-            errors["status"] = f"The status is already {STATUSES[entry.status].lower()}."
-        if entry.no_further_action:
-            entry.status = "closed"
-            if not text:
-                errors["text"] = "Give the reason for no further action."
-        elif entry.status == "closed" and not text:
-            errors["text"] = "A closing note is required to close a worry."
-        detail = f"status set to {entry.status}" + (" (no further action)"
-                                                    if entry.no_further_action else "")
-    elif kind == "correction":
-        target = form.get("corrects", "")
-        ids = {str(e.id): e for e in worry.entries}
-        if target not in ids:
-            errors["corrects"] = "Choose the entry you are correcting."
-        else:
-            entry.corrects_id = ids[target].id
-        if not text:
-            errors["text"] = "Write the correction and the reason for it."
-        detail = f"correction of entry {target}"
-    else:
-        raise WorryInputError({"entry": "Unknown kind of entry."})
-    if errors:
-        raise WorryInputError(errors)
-    db.session.add(entry)
-    audit(user, "change", f"worry {worry.id}", detail)
-    db.session.commit()
-    return entry
 
 
 # --- chronology, export and retention -------------------------------------------------------

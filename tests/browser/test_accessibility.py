@@ -246,7 +246,11 @@ def test_staff_and_parent_pages(make_page, real_app, size):
                        ("printable file", f"/safeguarding/pupils/{sam}/file"),
                        ("audit log", "/safeguarding/audit"),
                        ("retention", "/safeguarding/retention"),
-                       ("empty chronology", f"/safeguarding/pupils/{alex}")):
+                       ("empty chronology", f"/safeguarding/pupils/{alex}"),
+                       ("governors report", "/safeguarding/report"),
+                       ("filtered inbox", "/safeguarding/?status=open&q=sam"),
+                       ("away", "/safeguarding/away"),
+                       ("transfer", f"/safeguarding/pupils/{sam}/transfer")):
         lead.goto(url)
         check(lead, label)
 

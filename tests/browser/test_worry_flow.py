@@ -46,7 +46,7 @@ def test_ks1_worry_with_pictures_then_the_lead_handles_it_and_the_audit_shows_it
     expect(badge).to_be_visible()
     badge.click()
     page.get_by_role("link", name="New: I saw something that upset me", exact=True).click()
-    expect(page.get_by_text("Marked as read")).to_be_visible()
+    expect(page.locator("ol.timeline")).to_contain_text("Marked as read")
     page.get_by_label("Action taken").select_option(label="Spoke with the child")
     page.get_by_label("Notes").fill("Talked with Sam and his grandad; video reported.")
     page.get_by_role("button", name="Save action", exact=True).click()
