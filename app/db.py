@@ -65,6 +65,19 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_begin_before_savepoint(conn: Any, name: str) -> None:
+    """SQLite: open the outer transaction before a savepoint.
+
+    The sqlite3 driver begins a transaction only at the first INSERT, UPDATE or DELETE. A
+    savepoint taken before that (a first insert guarded by ``begin_nested``) would itself be
+    the outermost transaction, and releasing it would commit at once: the request's later
+    failure could then no longer undo that insert (the one-commit-per-request rule)."""
+    dbapi_connection = conn.connection.dbapi_connection
+    if "sqlite" in type(dbapi_connection).__module__ and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def rows_changed(statement: Executable) -> int:
     """Run an UPDATE or DELETE and say how many rows it changed.
 

@@ -121,7 +121,7 @@ HOMES = {"pupil": "/learn/", "parent": "/family/"}  # everyone else: /staff/
 
 def home_of(username: str, two_step: bool = False) -> str:
     """Where a demo account lands after its password (``two_step``: the code comes next)."""
-    if two_step and username in ("admin", "dsl"):
+    if two_step and username in DEMO_TOTP_SECRETS:
         return "/login/two-step"
     return HOMES.get(username, "/staff/")
 

@@ -12,7 +12,7 @@ URL = re.compile(r"/learn/(?P<slug>[^/]+)/(?:(?P<kind>step|quiz)/(?P<id>[^/?]+)|
 
 
 def answer(page: Page, question: Question, right: bool = True) -> None:
-    if question.type == "choice":
+    if question.type in ("choice", "explain"):  # an explain question: one button per reason
         option = next(o for o in question.options if o.correct == right)
         page.get_by_role("button", name=option.text, exact=True).click()
     elif question.type == "true_false":
