@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Table, event
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -76,6 +76,11 @@ def _sqlite_begin_before_savepoint(conn: Any, name: str) -> None:
     dbapi_connection = conn.connection.dbapi_connection
     if "sqlite" in type(dbapi_connection).__module__ and not dbapi_connection.in_transaction:
         dbapi_connection.execute("BEGIN")
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, typed (``__table__`` is typed as any FromClause)."""
+    return cast(Table, model.__table__)
 
 
 def rows_changed(statement: Executable) -> int:

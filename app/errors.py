@@ -24,17 +24,7 @@ def register(app: Flask) -> None:
         words = words_for(code, current_user)
         return page(code, words.title, words.message, words.home)
 
-    @app.errorhandler(400)
-    def bad_request(e: Exception) -> ResponseReturnValue:
-        return page(400, "Something was not quite right",
-                    "We could not use what was sent from that page. Please go back and try "
-                    "again.")
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(e: Exception) -> ResponseReturnValue:
-        return page(400, "Please try that again",
-                    "The page was open for a long time, so we could not accept the form. "
-                    "Go back, reload the page and try once more.")
+    register_client_errors(app, page)
 
     @app.errorhandler(403)
     def forbidden(e: Exception) -> ResponseReturnValue:
@@ -43,18 +33,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(e: Exception) -> ResponseReturnValue:
         return for_role(404)
-
-    @app.errorhandler(405)
-    def not_allowed(e: Exception) -> ResponseReturnValue:
-        return page(405, "That did not work", "Please use the buttons on the page.")
-
-    @app.errorhandler(413)
-    def too_large(e: Exception) -> ResponseReturnValue:
-        if request.endpoint == "admin.import_upload":
-            from .admin.importer import TOO_LARGE
-
-            return page(413, "That file is too large", TOO_LARGE)
-        return page(413, "That was too much", "What you sent was too long. Please shorten it.")
 
     @app.errorhandler(OperationalError)
     def database_unavailable(e: Exception) -> ResponseReturnValue:
@@ -78,6 +56,33 @@ def register(app: Flask) -> None:
         _rollback()  # the error page must not reuse a failed transaction (PostgreSQL)
         return page(500, "Sorry, something went wrong",
                     "It was our mistake, not yours. Please try again, or tell a grown-up.")
+
+
+def register_client_errors(app: Flask, page: Callable[..., tuple[str, int]]) -> None:
+    """What the browser sent could not be used: a bad form, an old page, too much."""
+    @app.errorhandler(400)
+    def bad_request(e: Exception) -> ResponseReturnValue:
+        return page(400, "Something was not quite right",
+                    "We could not use what was sent from that page. Please go back and try "
+                    "again.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e: Exception) -> ResponseReturnValue:
+        return page(400, "Please try that again",
+                    "The page was open for a long time, so we could not accept the form. "
+                    "Go back, reload the page and try once more.")
+
+    @app.errorhandler(405)
+    def not_allowed(e: Exception) -> ResponseReturnValue:
+        return page(405, "That did not work", "Please use the buttons on the page.")
+
+    @app.errorhandler(413)
+    def too_large(e: Exception) -> ResponseReturnValue:
+        if request.endpoint == "admin.import_upload":
+            from .admin.importer import TOO_LARGE
+
+            return page(413, "That file is too large", TOO_LARGE)
+        return page(413, "That was too much", "What you sent was too long. Please shorten it.")
 
 
 def _rollback() -> None:

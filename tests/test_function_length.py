@@ -13,17 +13,12 @@ import pytest
 
 APP = Path(__file__).resolve().parent.parent / "app"
 LIMIT = 50
-# Rewritten on other branches this session (desk: worries, course: content; ops and course
-# both change the error pages). The lead removes this allow-list at merge, once all are in.
-ALLOWED = ("worries", "content", "errors.py")
 
 
 def long_functions(root: Path = APP, limit: int = LIMIT) -> list[str]:
     found = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root)
-        if rel.parts[0] in ALLOWED:
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):

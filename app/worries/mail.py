@@ -32,8 +32,9 @@ from email.utils import formatdate, parseaddr
 from flask import Flask
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import db, utcnow
+from ..db import db, rows_changed, table_of, utcnow
 from ..models import OutboxEmail
 
 log = logging.getLogger("app.outbox")
@@ -54,7 +55,8 @@ counts: Counter[str] = Counter()
 
 
 def setting(app: Flask, key: str) -> int | float:
-    return app.config.get(key, DEFAULTS[key])
+    value: int | float = app.config.get(key, DEFAULTS[key])
+    return value
 
 
 def smtp_configured(app: Flask) -> bool:
@@ -87,15 +89,15 @@ def error_summary(exc: BaseException) -> str:
 # --- claiming -------------------------------------------------------------------------------
 
 
-def _claimable(now: datetime):
-    t = OutboxEmail.__table__.c
+def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    t = table_of(OutboxEmail).c
     return (t.sent_at.is_(None), t.next_attempt_at <= now,
             or_(t.claimed_until.is_(None), t.claimed_until < now))
 
 
 def claim_due(app: Flask, sender: str, batch: int | None = None) -> list[OutboxEmail]:
     """Atomically claim up to ``batch`` due rows for ``sender``; return them, committed."""
-    table = OutboxEmail.__table__
+    table = table_of(OutboxEmail)
     now = utcnow()
     until = now + timedelta(seconds=float(setting(app, "OUTBOX_CLAIM_SECONDS")))
     due = (select(table.c.id).where(*_claimable(now)).order_by(table.c.id)
@@ -121,7 +123,7 @@ def claim_due(app: Flask, sender: str, batch: int | None = None) -> list[OutboxE
 
 def _release(rows: list[OutboxEmail], sender: str) -> None:
     """Give back claims this sender will not use now (no attempt counted)."""
-    table = OutboxEmail.__table__
+    table = table_of(OutboxEmail)
     if rows:
         db.session.execute(update(table).where(table.c.id.in_([r.id for r in rows]),
                                                table.c.claimed_by == sender,
@@ -131,20 +133,20 @@ def _release(rows: list[OutboxEmail], sender: str) -> None:
 
 
 def _mark_sent(row: OutboxEmail, sender: str) -> bool:
-    table = OutboxEmail.__table__
-    result = db.session.execute(
+    table = table_of(OutboxEmail)
+    changed = rows_changed(
         update(table).where(table.c.id == row.id, table.c.claimed_by == sender)
         .values(sent_at=utcnow(), attempts=table.c.attempts + 1, last_error=None,
                 claimed_until=None))
     db.session.commit()
-    return result.rowcount == 1
+    return changed == 1
 
 
 def _mark_failed(row: OutboxEmail, exc: BaseException, sender: str) -> None:
     attempts = row.attempts + 1
     wait = timedelta(minutes=min(2 ** (attempts - 1), MAX_BACKOFF_MINUTES))
     summary = error_summary(exc)
-    table = OutboxEmail.__table__
+    table = table_of(OutboxEmail)
     db.session.execute(
         update(table).where(table.c.id == row.id, table.c.claimed_by == sender,
                             table.c.sent_at.is_(None))
@@ -188,33 +190,39 @@ def _send_claimed(app: Flask, rows: list[OutboxEmail], sender: str) -> tuple[int
         for row in rows:
             _mark_failed(row, exc, sender)
         return 0, len(rows)
-    sent = failed = 0
     try:
-        for index, row in enumerate(rows):
-            if time.monotonic() > deadline:
-                _release(rows[index:], sender)
-                break
-            try:
-                server.send_message(_message(app, row))
-            except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
-                _mark_failed(row, exc, sender)  # refused (4xx/5xx): go on with the next row
-                failed += 1
-            except (OSError, smtplib.SMTPException) as exc:  # connection gone: all the rest
-                for rest in rows[index:]:
-                    _mark_failed(rest, exc, sender)
-                failed += len(rows) - index
-                break
-            else:
-                if _mark_sent(row, sender):
-                    sent += 1
-                    counts["sent"] += 1
-                else:  # cannot happen while the deadline holds; say so if it ever does
-                    log.error("outbox %s sent after its claim was lost", row.id)
+        return _send_rows(app, server, rows, sender, deadline)
     finally:
         try:
             server.quit()
         except (OSError, smtplib.SMTPException):
             server.close()
+
+
+def _send_rows(app: Flask, server: smtplib.SMTP, rows: list[OutboxEmail], sender: str,
+               deadline: float) -> tuple[int, int]:
+    """Send claimed rows over one connection until done, the deadline, or the line drops."""
+    sent = failed = 0
+    for index, row in enumerate(rows):
+        if time.monotonic() > deadline:
+            _release(rows[index:], sender)
+            break
+        try:
+            server.send_message(_message(app, row))
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+            _mark_failed(row, exc, sender)  # refused (4xx/5xx): go on with the next row
+            failed += 1
+        except (OSError, smtplib.SMTPException) as exc:  # connection gone: all the rest
+            for rest in rows[index:]:
+                _mark_failed(rest, exc, sender)
+            failed += len(rows) - index
+            break
+        else:
+            if _mark_sent(row, sender):
+                sent += 1
+                counts["sent"] += 1
+            else:  # cannot happen while the deadline holds; say so if it ever does
+                log.error("outbox %s sent after its claim was lost", row.id)
     return sent, failed
 
 

@@ -10,9 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import aliased
 
 from ..db import db
@@ -83,7 +84,7 @@ def governors_report(school_id: int, starts: date, ends: date) -> GovernorsRepor
     return report
 
 
-def _worry_rows(school_id: int, since: datetime, until: datetime) -> list[object]:
+def _worry_rows(school_id: int, since: datetime, until: datetime) -> list[Row[Any]]:
     about, reporter = aliased(Pupil), aliased(Pupil)
     about_class, reporter_class = aliased(SchoolClass), aliased(SchoolClass)
     return list(db.session.execute(
@@ -99,7 +100,7 @@ def _worry_rows(school_id: int, since: datetime, until: datetime) -> list[object
                Worry.created_at < until)))
 
 
-def _count(report: GovernorsReport, row: object) -> None:
+def _count(report: GovernorsReport, row: Row[Any]) -> None:
     created: datetime = row.created_at
     kind: str = row.kind
     report.total += 1
@@ -113,7 +114,7 @@ def _count(report: GovernorsReport, row: object) -> None:
     month.kinds[kind] += 1
 
 
-def _timings(school_id: int, since: datetime, until: datetime) -> list[object]:
+def _timings(school_id: int, since: datetime, until: datetime) -> list[Row[Any]]:
     read, status = aliased(WorryEntry), aliased(WorryEntry)
     first_read = select(func.min(read.created_at)).where(
         read.worry_id == Worry.id, read.kind == "read").correlate(Worry).scalar_subquery()
@@ -145,7 +146,9 @@ def _lessons(report: GovernorsReport, school_id: int, since: datetime,
                                      LessonProgress.completed_at >= since,
                                      LessonProgress.completed_at < until))
     for slug, completed in rows:
-        day = local_date(completed) or completed.date()
+        day = local_date(completed)
+        if day is None:  # not possible with the filter above; keeps the type honest
+            continue
         month = report.months.setdefault(f"{day:%Y-%m}", Month(f"{day:%B %Y}"))
         lesson = catalogue.lesson(slug) if catalogue is not None else None
         month.lessons.add(lesson.title if lesson is not None else slug)

@@ -21,8 +21,9 @@ from flask import current_app, request
 from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import Exists
 
-from ..db import db, utcnow
+from ..db import db, table_of, utcnow
 from ..models import (
     ABOUT,
     ACTIONS,
@@ -63,7 +64,7 @@ def new_token() -> str:
 # --- people ---------------------------------------------------------------------------------
 
 
-def _is_lead():
+def _is_lead() -> Exists:
     """The account holds the lead's or a deputy's role (once, whatever roles it has)."""
     return select(StaffRole.id).where(StaffRole.user_id == User.id,
                                       StaffRole.role.in_(LEAD_ROLES)).exists()
@@ -164,6 +165,7 @@ def safe_place(value: str | None) -> str | None:
 def submit_pupil_worry(user: User, chosen: PupilWorry, place: str | None) -> Worry:
     """Store the worry and its alerts (the view commits); the same form twice stores it once."""
     pupil = user.pupil
+    assert pupil is not None  # the learn role is a pupil's (permissions.require)
     worry = Worry(school_id=user.school_id, source="pupil", raised_by_id=user.id,
                   about_pupil_id=pupil.id if chosen.about != "someone-else" else None,
                   kind=chosen.kind, about=chosen.about, feeling=chosen.feeling,
@@ -236,7 +238,7 @@ def _save_with_alerts(user: User, worry: Worry) -> Worry:
     emails = lead_emails(worry.school_id)  # read before writing: the write lock is held briefly
     try:
         worry.id = db.session.execute(
-            insert(Worry.__table__).values(fields).returning(Worry.__table__.c.id)).scalar_one()
+            insert(table_of(Worry)).values(fields).returning(table_of(Worry).c.id)).scalar_one()
         enqueue_alerts(worry, emails=emails)
         audit(user, "create", f"worry {worry.id}",
               "pupil worry" if worry.source == "pupil" else "staff concern")
@@ -256,11 +258,11 @@ def _save_with_alerts(user: User, worry: Worry) -> Worry:
 def worry_link(worry: Worry) -> str:
     """An absolute link from the configured public address only: a forged Host header on
     the request that saved the worry cannot redirect the lead anywhere."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/safeguarding/worries/{worry.id}"
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + f"/safeguarding/worries/{worry.id}"
 
 
 def inbox_link() -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + "/safeguarding/"
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + "/safeguarding/"
 
 
 def _alert_text(worry: Worry, purpose: str) -> tuple[str, str]:
@@ -335,7 +337,7 @@ def enqueue_alerts(worry: Worry, purpose: str = "alert", now: datetime | None = 
              "created_at": now}
             for email in emails]
     if rows:  # one INSERT for every lead, in the caller's transaction
-        db.session.execute(insert(OutboxEmail.__table__), rows)
+        db.session.execute(insert(table_of(OutboxEmail)), rows)
     return len(rows)
 
 

@@ -73,14 +73,15 @@ def make_package(user: User, pupil: Pupil, receiving_school: str, leaving_on: da
                  names: dict[int, str]) -> TransferRecord:
     leaves = leaving_date(pupil, leaving_on)
     entries = file_entries(pupil, names)
+    digest = checksum(entries)
     record = TransferRecord(school_id=user.school_id, pupil_id=pupil.id, kind="package",
                             author_id=user.id, receiving_school=receiving_school,
-                            leaving_on=leaves, checksum=checksum(entries),
+                            leaving_on=leaves, checksum=digest,
                             entries=len(entries))
     db.session.add(record)
     db.session.flush()
     audit(user, "export", f"pupil {pupil.id} transfer", f"package {record.id} for "
-          f"{receiving_school[:80]}, sha256 {record.checksum[:12]}")
+          f"{receiving_school[:80]}, sha256 {digest[:12]}")
     db.session.flush()
     return record
 

@@ -480,8 +480,8 @@ def governors_report_csv() -> ResponseReturnValue:
 
 
 def _package_or_404(pupil: Pupil, package_id: int | str | None) -> TransferRecord:
-    package = db.session.get(TransferRecord, int(package_id)) \
-        if str(package_id or "").isdigit() else None
+    text = str(package_id or "")
+    package = db.session.get(TransferRecord, int(text)) if text.isdigit() else None
     if package is None or package.kind != "package" or package.pupil_id != pupil.id \
             or package.school_id != current_user.school_id:
         abort(404)

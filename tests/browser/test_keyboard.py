@@ -62,7 +62,7 @@ def test_keyboard_only_lesson_and_worry(make_page, real_app):
                 press(page, page.get_by_role("link", name="Next", exact=True))
             continue
         q = lesson.quiz.question(ident)
-        if q.type == "choice":
+        if q.type in ("choice", "explain"):  # explain: one button per reason
             right = next(o for o in q.options if o.correct)
             press(page, page.get_by_role("button", name=right.text, exact=True))
         elif q.type == "true_false":
