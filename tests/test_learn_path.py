@@ -9,11 +9,12 @@ from app.content.loader import load_catalogue
 from app.learn.path import counted_positions, main_route, next_lesson, step_bar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "content"
+COURSE = Path(__file__).parent.parent  # the real course: lessons/ and quizzes/ at the root
 
 
-@pytest.fixture(scope="module")
-def catalogue():  # type: ignore[no-untyped-def]
-    return load_catalogue(FIXTURES)
+@pytest.fixture(scope="module", params=[FIXTURES, COURSE], ids=["fixtures", "course"])
+def catalogue(request):  # type: ignore[no-untyped-def]
+    return load_catalogue(request.param)
 
 
 def _branchy(catalogue):  # type: ignore[no-untyped-def]
