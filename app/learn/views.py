@@ -21,6 +21,7 @@ from ..teach.assignments import (
     pupil_work,
 )
 from . import bp, progress
+from .path import step_bar
 from .quiz import (
     AnswerError,
     Marked,
@@ -52,9 +53,8 @@ def _go(lesson: Lesson, position: str) -> WerkzeugResponse:
 
 
 def _bar(lesson: Lesson, position: str) -> dict[str, int]:
-    index = lesson.position_index(position)
-    total = lesson.total_positions
-    return {"index": index, "total": total, "percent": round(100 * index / max(1, total))}
+    """"Step N of M" on the route the pupil is on (a branch step counts only while on it)."""
+    return step_bar(lesson, position)
 
 
 @bp.route("/")
