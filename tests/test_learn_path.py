@@ -53,4 +53,15 @@ def test_next_lesson_skips_finished_and_held_back(catalogue):  # type: ignore[no
     if len(mine) > 1:
         assert next_lesson(lessons, year, {mine[0].slug}) == mine[1]
         assert next_lesson(lessons, year, set(), held_back={mine[0].slug}) == mine[1]
-    assert next_lesson(lessons, year, {x.slug for x in mine}) is None
+    assert next_lesson(lessons, year, {x.slug for x in lessons}) is None
+
+
+def test_pupil_home_shows_next_for_you_after_set_work(client):  # type: ignore[no-untyped-def]
+    from .helpers import real_page, sign_in
+
+    sign_in(client, "pupil")
+    response = client.get("/learn/")
+    assert response.status_code == 200
+    html = real_page(response, "Next for you")
+    if "Set by your teacher" in html:
+        assert html.index("Set by your teacher") < html.index("Next for you")

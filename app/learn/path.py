@@ -13,14 +13,12 @@ from app.content.model import Lesson, Step
 def next_lesson(lessons: Sequence[Lesson], year_group: int, finished: Collection[str],
                 held_back: Collection[str] = ()) -> Lesson | None:
     """The first lesson, in course order (the order of ``lessons``), for the pupil's year that
-    they have not finished and that is not held back. ``lessons`` is the list the pupil may
-    already see (release rules applied by the caller), so nothing hidden is ever suggested."""
-    for lesson in lessons:
-        if lesson.slug in finished or lesson.slug in held_back:
-            continue
-        if not lesson.years or year_group in lesson.years:
-            return lesson
-    return None
+    they have not finished and that is not held back; failing that, the first such lesson of an
+    earlier year. ``lessons`` is the list the pupil may already see (release rules applied by
+    the caller), so nothing hidden is ever suggested."""
+    open_ = [x for x in lessons if x.slug not in finished and x.slug not in held_back]
+    mine = next((x for x in open_ if not x.years or year_group in x.years), None)
+    return mine or next(iter(open_), None)
 
 
 def _onward(lesson: Lesson, step: Step) -> str:
