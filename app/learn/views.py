@@ -21,6 +21,7 @@ from ..teach.assignments import (
     pupil_work,
 )
 from . import bp, progress
+from .path import next_lesson, step_bar
 from .quiz import (
     AnswerError,
     Marked,
@@ -52,9 +53,8 @@ def _go(lesson: Lesson, position: str) -> WerkzeugResponse:
 
 
 def _bar(lesson: Lesson, position: str) -> dict[str, int]:
-    index = lesson.position_index(position)
-    total = lesson.total_positions
-    return {"index": index, "total": total, "percent": round(100 * index / max(1, total))}
+    """"Step N of M" on the route the pupil is on (a branch step counts only while on it)."""
+    return step_bar(lesson, position)
 
 
 @bp.route("/")
@@ -89,8 +89,10 @@ def home() -> ResponseReturnValue:
     for x in set_work:
         first.setdefault((x["work"].lesson.slug, x["check"]), x)
     set_work = sorted(first.values(), key=lambda x: bool(x["done"]))
+    after = next_lesson([c.lesson for c in cards], pupil.year_group,
+                        {c.lesson.slug for c in cards if c.completed})
     return render_template("learn/home.html", cards=cards, carry_on=carry_on, pupil=pupil,
-                           set_work=set_work)
+                           set_work=set_work, next_card=by_slug.get(after.slug) if after else None)
 
 
 def _next_check(lesson: Lesson, answered: set[str]) -> str:
