@@ -1,0 +1,89 @@
+"""The staff home as a dashboard: what is set and due per class, and pupils who seem stuck.
+
+Bounded queries: three for the whole page whatever the number of classes or pupils.
+"Stuck" means a lesson started more than STUCK_DAYS days ago and not finished.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from ..content.model import Catalogue
+from ..db import db
+from ..models import Assignment, LessonProgress, Pupil, SchoolClass
+
+STUCK_DAYS = 14
+
+
+@dataclass(frozen=True)
+class SetItem:
+    title: str
+    due_on: date | None
+    done: int
+    started: int
+    not_started: int
+
+
+@dataclass(frozen=True)
+class StuckPupil:
+    name: str
+    lesson_title: str
+    started_at: datetime
+
+
+@dataclass
+class ClassPanel:
+    school_class: SchoolClass
+    pupils: int = 0
+    work: list[SetItem] = field(default_factory=list)
+    stuck: list[StuckPupil] = field(default_factory=list)
+
+
+def _title(catalogue: Catalogue, slug: str) -> str:
+    lesson = catalogue.lesson(slug)
+    return lesson.title if lesson else slug
+
+
+def class_panels(classes: list[SchoolClass], catalogue: Catalogue,
+                 now: datetime | None = None) -> list[ClassPanel]:
+    """One panel per class; whole-class work counted over the class's active pupils."""
+    panels = {c.id: ClassPanel(c) for c in classes}
+    if not panels:
+        return []
+    pupils = list(db.session.scalars(select(Pupil).where(
+        Pupil.class_id.in_(panels), Pupil.status == "active")))
+    pupil_class = {p.id: p.class_id for p in pupils}
+    for p in pupils:
+        panels[p.class_id].pupils += 1
+    progress: dict[tuple[int, str], LessonProgress] = {}
+    if pupils:
+        for row in db.session.scalars(select(LessonProgress).where(
+                LessonProgress.pupil_id.in_(pupil_class))):
+            progress[(row.pupil_id, row.lesson_slug)] = row
+    work = db.session.scalars(select(Assignment).where(Assignment.class_id.in_(panels))
+                              .order_by(Assignment.due_on, Assignment.id))
+    for a in work:
+        ids = [pid for pid, cid in pupil_class.items() if cid == a.class_id]
+        rows = [progress.get((pid, a.lesson_slug)) for pid in ids]
+        done = sum(1 for r in rows if r is not None and r.completed_at)
+        started = sum(1 for r in rows if r is not None and not r.completed_at)
+        panels[a.class_id].work.append(SetItem(_title(catalogue, a.lesson_slug), a.due_on,
+                                               done, started, len(ids) - done - started))
+    _add_stuck(panels, pupils, progress, catalogue, now)
+    return list(panels.values())
+
+
+def _add_stuck(panels: dict[int, ClassPanel], pupils: list[Pupil],
+               progress: dict[tuple[int, str], LessonProgress], catalogue: Catalogue,
+               now: datetime | None) -> None:
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=STUCK_DAYS)
+    by_id = {p.id: p for p in pupils}
+    for (pid, slug), row in sorted(progress.items()):
+        started = row.started_at if row.started_at.tzinfo else row.started_at.replace(
+            tzinfo=UTC)
+        if row.completed_at is None and started < cutoff:
+            p = by_id[pid]
+            panels[p.class_id].stuck.append(StuckPupil(
+                f"{p.first_name} {p.surname_initial}", _title(catalogue, slug), started))
