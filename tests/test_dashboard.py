@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 from html import unescape
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from app.db import db, utcnow
-from app.models import Assignment, LessonProgress, Pupil, SchoolClass, User
+from app.models import Assignment, ClassTeacher, LessonProgress, Pupil, SchoolClass, User
 from app.teach.dates import school_today
 
 from .helpers import sign_in
@@ -40,3 +42,60 @@ def test_teacher_sees_set_work_and_stuck_pupil(app, client):
     assert "Pupils who seem stuck" in page
     assert "fixture-stuck-lesson" in page
     assert "Safeguarding desk" not in page
+
+
+@contextmanager
+def queries(app):
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _count_home(app, client) -> int:
+    client.get("/staff/")
+    with queries(app) as seen:
+        r = client.get("/staff/")
+    assert r.status_code == 200
+    return len(seen)
+
+
+def test_home_queries_do_not_grow_with_classes(app, client):
+    _set_work(app)
+    sign_in(client, "teacher")
+    one = _count_home(app, client)
+    with app.app_context():
+        teacher = db.session.scalar(select(User).where(User.username == "teacher"))
+        y2 = db.session.scalar(select(SchoolClass).where(SchoolClass.name == "Year 2 Robins"))
+        extra = SchoolClass(school_id=y2.school_id, name="Year 6 Owls", year_group=6)
+        db.session.add(extra)
+        db.session.flush()
+        for c in (y2, extra):
+            db.session.add(ClassTeacher(class_id=c.id, user_id=teacher.id))
+            db.session.add(Assignment(school_id=c.school_id, class_id=c.id,
+                                      lesson_slug="fixture-passwords", target="class",
+                                      set_by_id=teacher.id))
+        db.session.commit()
+    three = _count_home(app, client)
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "Year 2 Robins" in page and "Year 6 Owls" in page
+    assert one == three
+
+
+@pytest.mark.parametrize(("user", "desk"), [("dsl", True), ("deputylead", True),
+                                             ("teacher", False), ("admin", False)])
+def test_only_leads_see_the_desk(app, client, user, desk):
+    sign_in(client, user)
+    r = client.get("/staff/")
+    assert r.status_code == 200
+    page = unescape(r.get_data(as_text=True))
+    assert ("Safeguarding desk" in page) is desk
+    assert ("unread worr" in page.lower()) is desk
