@@ -99,3 +99,21 @@ def test_only_leads_see_the_desk(app, client, user, desk):
     page = unescape(r.get_data(as_text=True))
     assert ("Safeguarding desk" in page) is desk
     assert ("unread worr" in page.lower()) is desk
+
+
+def test_admin_setup_task_disappears_once_done(app, client):
+    with app.app_context():
+        y2 = db.session.scalar(select(SchoolClass).where(SchoolClass.name == "Year 2 Robins"))
+        db.session.add(SchoolClass(school_id=y2.school_id, name="Year 6 Owls", year_group=6))
+        db.session.commit()
+    sign_in(client, "admin")
+    page = unescape(client.get("/staff/").get_data(as_text=True))
+    assert "Year 6 Owls has no teacher" in page
+    with app.app_context():
+        owls = db.session.scalar(select(SchoolClass).where(SchoolClass.name == "Year 6 Owls"))
+        teacher = db.session.scalar(select(User).where(User.username == "teacher"))
+        db.session.add(ClassTeacher(class_id=owls.id, user_id=teacher.id))
+        db.session.commit()
+    page = unescape(client.get("/staff/").get_data(as_text=True))
+    assert "Year 6 Owls has no teacher" not in page
+    assert "Nothing to do" in page

@@ -23,7 +23,7 @@ from .course import (
     topic_rows,
     years_label,
 )
-from .dashboard import class_panels
+from .dashboard import class_panels, setup_tasks
 from .letters import family_letter, letter_classes
 from .pupils import picture_pupils
 
@@ -37,7 +37,9 @@ def home() -> ResponseReturnValue:
     catalogue = loaded_catalogue()
     return render_template("teach/home.html", classes=classes, catalogue=catalogue,
                            panels=class_panels(classes, catalogue) if current_user.has_role(
-                               "teacher") else [])
+                               "teacher") else [],
+                           setup=setup_tasks(current_user.school_id) if current_user.has_role(
+                               "school_admin") else [])
 
 
 @bp.route("/course")
