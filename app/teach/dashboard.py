@@ -1,6 +1,6 @@
 """The staff home as a dashboard: what is set and due per class, and pupils who seem stuck.
 
-Bounded queries: three for the whole page whatever the number of classes or pupils.
+Bounded queries: at most five for the whole page whatever the number of classes or pupils.
 "Stuck" means a lesson started more than STUCK_DAYS days ago and not finished.
 """
 from __future__ import annotations
@@ -12,7 +12,15 @@ from sqlalchemy import select
 
 from ..content.model import Catalogue
 from ..db import db
-from ..models import Assignment, ClassTeacher, LessonProgress, Pupil, SchoolClass
+from ..models import (
+    Assignment,
+    AssignmentPupil,
+    ClassTeacher,
+    LessonProgress,
+    Pupil,
+    PupilGroupMember,
+    SchoolClass,
+)
 
 STUCK_DAYS = 14
 
@@ -48,7 +56,7 @@ def _title(catalogue: Catalogue, slug: str) -> str:
 
 def class_panels(classes: list[SchoolClass], catalogue: Catalogue,
                  now: datetime | None = None) -> list[ClassPanel]:
-    """One panel per class; whole-class work counted over the class's active pupils."""
+    """One panel per class; work counted over the active pupils it is set to."""
     panels = {c.id: ClassPanel(c) for c in classes}
     if not panels:
         return []
@@ -62,10 +70,11 @@ def class_panels(classes: list[SchoolClass], catalogue: Catalogue,
         for row in db.session.scalars(select(LessonProgress).where(
                 LessonProgress.pupil_id.in_(pupil_class))):
             progress[(row.pupil_id, row.lesson_slug)] = row
-    work = db.session.scalars(select(Assignment).where(Assignment.class_id.in_(panels))
-                              .order_by(Assignment.due_on, Assignment.id))
+    work = list(db.session.scalars(select(Assignment).where(Assignment.class_id.in_(panels))
+                                   .order_by(Assignment.due_on, Assignment.id)))
+    targets = _targets(work, pupil_class)
     for a in work:
-        ids = [pid for pid, cid in pupil_class.items() if cid == a.class_id]
+        ids = targets[a.id]
         rows = [progress.get((pid, a.lesson_slug)) for pid in ids]
         done = sum(1 for r in rows if r is not None and r.completed_at)
         started = sum(1 for r in rows if r is not None and not r.completed_at)
@@ -73,6 +82,29 @@ def class_panels(classes: list[SchoolClass], catalogue: Catalogue,
                                                done, started, len(ids) - done - started))
     _add_stuck(panels, pupils, progress, catalogue, now)
     return list(panels.values())
+
+
+def _targets(work: list[Assignment], pupil_class: dict[int, int]) -> dict[int, list[int]]:
+    """Pupil ids each piece of work is for (two queries for all classes)."""
+    chosen: dict[int, set[int]] = {a.id: set() for a in work}
+    members: dict[int, set[int]] = {a.group_id: set() for a in work if a.group_id}
+    if any(a.target == "pupils" for a in work):
+        for aid, pid in db.session.execute(select(
+                AssignmentPupil.assignment_id, AssignmentPupil.pupil_id).where(
+                AssignmentPupil.assignment_id.in_(chosen))):
+            chosen[aid].add(pid)
+    if members:
+        for gid, pid in db.session.execute(select(
+                PupilGroupMember.group_id, PupilGroupMember.pupil_id).where(
+                PupilGroupMember.group_id.in_(members))):
+            members[gid].add(pid)
+    out: dict[int, list[int]] = {}
+    for a in work:
+        in_class = {pid for pid, cid in pupil_class.items() if cid == a.class_id}
+        ids = (in_class if a.target == "class" else members.get(a.group_id or 0, set())
+               if a.target == "group" else chosen[a.id])
+        out[a.id] = sorted(ids & in_class)
+    return out
 
 
 def _add_stuck(panels: dict[int, ClassPanel], pupils: list[Pupil],
