@@ -1,4 +1,4 @@
-"""The demo Year 5 teacher's staff home at 1280 px, saved as docs/screenshots/staff-dashboard.png."""
+"""The demo Year 5 teacher's staff home at 1280 px, saved to docs/screenshots."""
 
 from __future__ import annotations
 
