@@ -23,6 +23,7 @@ from .course import (
     topic_rows,
     years_label,
 )
+from .dashboard import class_panels, setup_tasks
 from .letters import family_letter, letter_classes
 from .pupils import picture_pupils
 
@@ -32,8 +33,13 @@ bp.add_app_template_filter(years_label, "years_label")
 @bp.route("/")
 @require("staff")
 def home() -> ResponseReturnValue:
-    return render_template("teach/home.html", classes=visible_classes(current_user),
-                           catalogue=loaded_catalogue())
+    classes = visible_classes(current_user)
+    catalogue = loaded_catalogue()
+    return render_template("teach/home.html", classes=classes, catalogue=catalogue,
+                           panels=class_panels(classes, catalogue) if current_user.has_role(
+                               "teacher") else [],
+                           setup=setup_tasks(current_user.school_id) if current_user.has_role(
+                               "school_admin") else [])
 
 
 @bp.route("/course")
