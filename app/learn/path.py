@@ -53,8 +53,23 @@ def counted_positions(lesson: Lesson, position: str, visited: Iterable[str] = ()
 
 
 def step_bar(lesson: Lesson, position: str, visited: Iterable[str] = ()) -> dict[str, int]:
-    """"Step N of M" for the route the pupil is on: index (0-based), total and percent."""
-    counted = counted_positions(lesson, position, visited)
-    index = counted.index(position) if position in counted else 0
+    """"Step N of M" that never jumps: M counts the main route and the quiz, whatever branch
+    the pupil takes; a branch step (reached only through a weak choice) shows the number of
+    the step it branched from, so the count neither leaps ahead nor goes back."""
+    counted = counted_positions(lesson, "", ())
+    if position in counted:
+        index = counted.index(position)
+    else:
+        index = counted.index(_branched_from(lesson, position, counted))
     total = len(counted) - 1
     return {"index": index, "total": total, "percent": round(100 * index / max(1, total))}
+
+
+def _branched_from(lesson: Lesson, position: str, counted: list[str]) -> str:
+    """The counted step a branch step hangs from: the last counted step before it in the
+    lesson file (branches are written after the scenario that leads to them)."""
+    ids = [s.id for s in lesson.steps]
+    here = position.removeprefix("step:")
+    before = ids[:ids.index(here)] if here in ids else []
+    earlier = [p for p in counted if p.removeprefix("step:") in before]
+    return earlier[-1] if earlier else counted[0]
