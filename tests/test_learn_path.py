@@ -72,3 +72,33 @@ def test_pupil_home_shows_next_for_you_after_set_work(client):  # type: ignore[n
     html = real_page(response, "Next for you")
     if "Set by your teacher" in html:
         assert html.index("Set by your teacher") < html.index("Next for you")
+
+
+def test_journey_groups_every_lesson_once_by_theme_in_course_order(catalogue):  # type: ignore[no-untyped-def]
+    from dataclasses import dataclass
+
+    from app.content.model import STRANDS
+    from app.learn.path import journey
+
+    @dataclass(frozen=True)
+    class Card:
+        lesson: object
+
+    lessons = sorted(catalogue.lessons.values(), key=lambda x: x.order)
+    stages = journey([Card(x) for x in lessons])
+    stops = [c.lesson for s in stages for c in s.stops]
+    assert sorted(x.slug for x in stops) == sorted(x.slug for x in lessons)  # each once
+    known = [s.strand for s in stages if s.strand in STRANDS]
+    assert known == [s for s in STRANDS if s in known]  # themes in the framework's order
+    for stage in stages:
+        assert [c.lesson.order for c in stage.stops] == sorted(c.lesson.order for c in stage.stops)
+        assert all(stage.strand in c.lesson.strands or stage.strand == "other"
+                   for c in stage.stops)
+
+
+def test_pupil_home_is_a_journey_with_badges(client):  # type: ignore[no-untyped-def]
+    from .helpers import real_page, sign_in
+
+    sign_in(client, "pupil")
+    html = real_page(client.get("/learn/"), "My journey")
+    assert html.count('class="journey-stage"') >= 1 and "badges</span>" in html

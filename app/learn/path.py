@@ -5,9 +5,39 @@ Pure functions (no database): the views pass in what they already loaded.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from app.content.lessonfile import following
-from app.content.model import Lesson, Step
+from app.content.model import STRANDS, Lesson, Step
+
+
+class HasLesson(Protocol):
+    @property
+    def lesson(self) -> Lesson: ...
+
+
+C = TypeVar("C", bound=HasLesson)
+
+
+@dataclass(frozen=True)
+class Stage(Generic[C]):
+    """One theme of the journey map: its lessons (cards) in course order."""
+    strand: str
+    title: str
+    stops: tuple[C, ...]
+
+
+def journey(cards: Sequence[C]) -> list[Stage[C]]:
+    """The pupil's lessons grouped by theme (each lesson's first strand), themes in the order
+    of the framework's strands, lessons in course order within each: a journey, not a list."""
+    by_strand: dict[str, list[C]] = {}
+    for card in cards:
+        strand = next((s for s in card.lesson.strands if s in STRANDS), "other")
+        by_strand.setdefault(strand, []).append(card)
+    order = [*STRANDS, "other"]
+    return [Stage(s, STRANDS.get(s, "More lessons"), tuple(by_strand[s]))
+            for s in order if s in by_strand]
 
 
 def next_lesson(lessons: Sequence[Lesson], year_group: int, finished: Collection[str],

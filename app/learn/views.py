@@ -21,7 +21,7 @@ from ..teach.assignments import (
     pupil_work,
 )
 from . import bp, progress
-from .path import next_lesson, step_bar
+from .path import journey, next_lesson, step_bar
 from .quiz import (
     AnswerError,
     Marked,
@@ -91,8 +91,9 @@ def home() -> ResponseReturnValue:
     set_work = sorted(first.values(), key=lambda x: bool(x["done"]))
     after = next_lesson([c.lesson for c in cards], pupil.year_group,
                         {c.lesson.slug for c in cards if c.completed})
-    return render_template("learn/home.html", cards=cards, carry_on=carry_on, pupil=pupil,
-                           set_work=set_work, next_card=by_slug.get(after.slug) if after else None)
+    return render_template("learn/home.html", stages=journey(cards), carry_on=carry_on,
+                           pupil=pupil, set_work=set_work,
+                           next_card=by_slug.get(after.slug) if after else None)
 
 
 def _next_check(lesson: Lesson, answered: set[str]) -> str:
