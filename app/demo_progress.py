@@ -107,7 +107,7 @@ def _do_lesson(pupil: Pupil, lesson: Lesson, ability: float, when: datetime, fin
                 marked = mark(question, _form(question, ok, lean, rng))
                 rows.append(QuizAnswer(
                     school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
-                    quiz_slug=lesson.quiz.slug, question_id=question.id, answer=marked.answer,
+                    question_id=question.id, answer=marked.answer,
                     correct=marked.correct, misconception=marked.misconception, attempt=attempt,
                     first_try=attempt == 1, created_at=t))
     position = "done" if finish else f"step:{steps_done[-1].id}"
@@ -124,7 +124,7 @@ def _baseline(pupil: Pupil, lesson: Lesson, ability: float, when: datetime,
         marked = mark(question, _form(question, rng.random() < ability * .6, _lean(lesson), rng))
         db.session.add(QuizAnswer(
             school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
-            quiz_slug=lesson.quiz.slug, question_id=question.id, answer=marked.answer,
+            question_id=question.id, answer=marked.answer,
             correct=marked.correct, misconception=marked.misconception, attempt=0,
             baseline=True, created_at=when))
 

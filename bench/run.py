@@ -488,7 +488,6 @@ def bench_trust(tmp: Path) -> dict:
                             for attempt in (1, 2):  # a wrong try, then the right one
                                 answers.append({"school_id": school.id, "pupil_id": pid,
                                                 "lesson_slug": lesson.slug,
-                                                "quiz_slug": lesson.quiz.slug,
                                                 "question_id": q.id, "answer": {"option": "a"},
                                                 "correct": attempt == 2 or rng.random() < .3,
                                                 "attempt": attempt, "created_at": now})

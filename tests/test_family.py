@@ -66,7 +66,7 @@ def test_a_finished_lesson_shows_with_its_tip_and_nothing_of_the_answers(app, cl
                                       lesson_slug="fixture-passwords", step_reached=9,
                                       current="done", completed_at=utcnow()))
         db.session.add(QuizAnswer(school_id=pupil.school_id, pupil_id=pupil.id,
-                                  lesson_slug="fixture-passwords", quiz_slug="fixture-passwords",
+                                  lesson_slug="fixture-passwords",
                                   question_id="best",
                                   answer="petname", correct=False,
                                   misconception="pet-name-is-safe"))

@@ -303,7 +303,7 @@ def test_progress_and_answers_from_an_older_version_of_a_lesson_do_not_break(app
         row.current = "step:a-step-that-was-removed"
         row.step_reached = 99
         db.session.add(QuizAnswer(school_id=pupil.school_id, pupil_id=pupil.id,
-                                  lesson_slug="fixture-passwords", quiz_slug="fixture-passwords",
+                                  lesson_slug="fixture-passwords",
                                   question_id="order", answer={"order": [7, 8]}, correct=False))
         db.session.commit()
         answer_id = db.session.scalar(select(QuizAnswer.id).where(

@@ -87,7 +87,7 @@ def test_times_are_stored_and_read_back_in_utc(app):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "pupil"))
         answer = QuizAnswer(school_id=user.school_id, pupil_id=user.pupil.id, lesson_slug="l",
-                            quiz_slug="q", question_id="x", answer={"option": "a"},
+                            question_id="x", answer={"option": "a"},
                             correct=True)
         db.session.add(answer)
         db.session.commit()

@@ -208,7 +208,7 @@ def record_answer(pupil: Pupil, lesson: Lesson, question_id: str, marked: Marked
         QuizAnswer.pupil_id == pupil.id, QuizAnswer.lesson_slug == lesson.slug,
         QuizAnswer.question_id == question_id, QuizAnswer.baseline.is_(False))) or 0
     row = QuizAnswer(school_id=pupil.school_id, pupil_id=pupil.id, lesson_slug=lesson.slug,
-                     quiz_slug=lesson.quiz.slug, question_id=question_id, answer=marked.answer,
+                     question_id=question_id, answer=marked.answer,
                      correct=marked.correct, misconception=marked.misconception,
                      attempt=0 if baseline else attempts + 1,
                      first_try=not baseline and attempts == 0, baseline=baseline,

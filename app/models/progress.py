@@ -37,7 +37,6 @@ class QuizAnswer(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
     lesson_slug: Mapped[str] = mapped_column(String(80))
-    quiz_slug: Mapped[str] = mapped_column(String(80))
     question_id: Mapped[str] = mapped_column(String(80))
     answer: Mapped[dict[str, Any]] = mapped_column(JSON)
     correct: Mapped[bool]
