@@ -6,11 +6,13 @@ believed for configured names; proxy headers only when we are told a proxy is in
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import unicodedata
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -32,6 +34,19 @@ class BoundedId(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def normalise_code(code: str) -> str:
+    """A code as typed from a letter or card: case, spaces and dashes do not matter."""
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def code_hash(purpose: str, code: str) -> str:
+    """A one-time code kept only as a keyed hash (HMAC-SHA256 with the app's secret key),
+    separate per ``purpose`` so one kind of code can never stand in for another."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{purpose}|{normalise_code(code)}".encode(),
+                    hashlib.sha256).hexdigest()
 
 
 def bounded_ids(app: Flask) -> None:

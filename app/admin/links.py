@@ -6,8 +6,6 @@ when it is made; a lost letter is replaced by reissuing (the old code stops work
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from ..auth import throttle
 from ..db import db, utcnow
 from ..models import FamilyLinkCode, ParentLink, Pupil, User
+from ..security import code_hash, normalise_code
 from . import audit
 from .errors import Refused
 
@@ -31,12 +30,11 @@ LIMIT, MINUTES = 5, 15
 
 
 def normalise(code: str) -> str:
-    return "".join(c for c in code.upper() if c.isalnum())
+    return normalise_code(code)
 
 
 def _hash(code: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"family-link|{normalise(code)}".encode(), hashlib.sha256).hexdigest()
+    return code_hash("family-link", code)
 
 
 @dataclass(frozen=True)

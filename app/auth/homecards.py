@@ -9,8 +9,6 @@ revokes the old one). Only a keyed hash of each code is stored, as for family li
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +21,7 @@ from ..admin import audit
 from ..admin.errors import Refused
 from ..db import db, utcnow
 from ..models import HomeCard, Pupil, SchoolClass, User
+from ..security import code_hash, normalise_code
 from . import throttle
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read off a card
@@ -38,12 +37,11 @@ NOT_KS1 = "Home cards are for KS1 pupils; older pupils sign in with their userna
 
 
 def normalise(code: str) -> str:
-    return "".join(c for c in code.upper() if c.isalnum())
+    return normalise_code(code)
 
 
 def _hash(code: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"home-card|{normalise(code)}".encode(), hashlib.sha256).hexdigest()
+    return code_hash("home-card", code)
 
 
 @dataclass(frozen=True)
