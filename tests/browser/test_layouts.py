@@ -18,7 +18,8 @@ WIDTHS = (320, 390, 768, 1280)
 
 # Every visible control's box, and pairs whose boxes overlap by more than a pixel each way.
 OVERLAPS = """() => {
-  const boxes = [...document.querySelectorAll('main button, main a, main input, main select, main summary')]
+  const controls = 'main button, main a, main input, main select, main summary';
+  const boxes = [...document.querySelectorAll(controls)]
     .filter(e => e.offsetParent !== null && !e.closest('.visually-hidden'))
     .map(e => [e, e.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
   const bad = [];
