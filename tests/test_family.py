@@ -78,7 +78,7 @@ def test_a_finished_lesson_shows_with_its_tip_and_nothing_of_the_answers(app, cl
     sign_in(client, "parent")
     page = text(client)
     assert "1 of 1 lessons finished" in page
-    talk = page.split("Talk about what Alex has learned", 1)[1]
+    talk = page.split("Talk about what Alex has learned (1)", 1)[1]
     assert talk.startswith(" Strong passwords Done ✓ In this lesson Alex learned: I can make "
                            "a password from three random words.")  # the "I can" statements
     assert f"Try at home: {TIP}" in talk
@@ -184,3 +184,11 @@ def test_set_work_shows_its_due_date_and_note_never_scores_levels_or_checks(app,
                                      set_by_id=kid.user_id))
         db.session.commit()
     assert "Set by Alex's teacher" not in text(client)
+
+
+def test_the_family_page_folds_its_long_lists(client):
+    """A parent on a phone sees the child's summary first; the tip lists fold away."""
+    sign_in(client, "parent")
+    html = client.get("/family/").get_data(as_text=True)
+    assert html.count('<details class="panel collapse">') == 2  # one tip list per key stage
+    assert "a tip for every lesson</h2></summary>" in html

@@ -15,10 +15,9 @@ import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 
 from flask import current_app, request
-from sqlalchemy import bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import Exists
@@ -77,10 +76,9 @@ def leads(school_id: int) -> list[User]:
         .order_by(User.display_name)))
 
 
-@cache
-def _lead_emails_query():  # type: ignore[no-untyped-def]
-    """Built once: alerts are sent on every worry, so the statement is not rebuilt each time.
-    Each address comes with whether its lead is away today (their latest absence covers it)."""
+def _lead_emails_query() -> Select[str | None, bool]:
+    """Each lead's address with whether they are away today (their latest absence covers it).
+    An ordinary select with bound parameters: SQLAlchemy's statement cache compiles it once."""
     plan = aliased(LeadAbsence)
     latest = select(func.max(plan.id)).where(plan.user_id == User.id).correlate(User) \
         .scalar_subquery()
