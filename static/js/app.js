@@ -80,12 +80,26 @@
     document.querySelectorAll(".w.is-spoken").forEach(function (w) { w.classList.remove("is-spoken"); });
   }
 
+  // Said once per page, where every child can see it (a round button beside a choice shows
+  // no words): the device cannot read aloud, and who can help instead.
+  function noVoiceNote() {
+    if (document.querySelector(".say-note")) { return; }
+    var note = document.createElement("p");
+    note.className = "say-note";
+    note.setAttribute("role", "status");
+    note.textContent = "This device can't read aloud. Ask a grown-up to read it with you.";
+    var main = document.querySelector("main");
+    var heading = main && main.querySelector("h1");
+    if (heading) { heading.insertAdjacentElement("afterend", note); } else if (main) { main.prepend(note); }
+  }
+
   function read(el, button) {
     voicesReady(function (ok) {
       if (!ok) {
         button.querySelector("span").textContent = "No voice on this device";
         button.classList.add("say-unavailable");
         button.setAttribute("aria-disabled", "true");
+        noVoiceNote();
         return;
       }
       synth.cancel();

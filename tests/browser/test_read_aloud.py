@@ -25,6 +25,11 @@ def test_read_it_to_me_buttons_for_ks1_and_honest_when_no_voice(make_page, real_
     if voices == 0:
         expect(story).to_have_text("No voice on this device")
         expect(story).to_have_attribute("aria-disabled", "true")
+        # said kindly where the child can see it, once, with who can help instead
+        note = page.locator(".say-note")
+        expect(note).to_have_count(1)
+        expect(note).to_have_text("This device can't read aloud. Ask a grown-up to read it "
+                                  "with you.")
     else:
         expect(page.locator(".step-body .w").first).to_be_attached()
     # every option of a scenario has its own button
