@@ -49,16 +49,18 @@ def _lesson_with_most_question_types(app):
                                        any(s.type == "scenario" for s in x.steps)))
 
 
-def _finish_for_alex(app, lesson) -> None:
-    """A finished lesson can be opened at any step, so every page type is one URL away."""
+def finish_lesson(app, lesson, who) -> int:
+    """Mark ``lesson`` finished for the pupil ``who`` selects; a finished lesson can be opened
+    at any step, so every page type is one URL away. Returns the pupil's id."""
     with app.app_context():
-        pupil = db.session.scalar(select(Pupil).join(User).where(User.username == "pupil"))
+        pupil = db.session.scalar(select(Pupil).join(User).where(who))
         now = utcnow()
         db.session.add(LessonProgress(school_id=pupil.school_id, pupil_id=pupil.id,
                                       lesson_slug=lesson.slug, step_reached=len(lesson.positions),
                                       current="done", started_at=now, updated_at=now,
                                       completed_at=now))
         db.session.commit()
+        return pupil.id
 
 
 def _pupil_pages(lesson) -> list[str]:
@@ -90,7 +92,7 @@ def _check(page: Page, width: int, url: str) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_pupil_and_family_pages_fit_every_width(make_page, real_app, width):
     lesson = _lesson_with_most_question_types(real_app)
-    _finish_for_alex(real_app, lesson)
+    finish_lesson(real_app, lesson, User.username == "pupil")
     page = make_page(width=width, height=800)
     sign_in(page, "pupil", PASSWORDS["pupil"])
     page.get_by_role("button", name="I agree", exact=True).click()
@@ -109,14 +111,7 @@ def test_ks1_pages_with_read_aloud_fit_a_phone(make_page, real_app, width):
     from .test_pupil_flows import enable_pictures_and_sign_in_sam
 
     lesson = real_app.extensions["catalogue"].by_band["ks1"][0]
-    with real_app.app_context():
-        sam = db.session.scalar(select(Pupil).where(Pupil.first_name == "Sam"))
-        now = utcnow()
-        db.session.add(LessonProgress(school_id=sam.school_id, pupil_id=sam.id,
-                                      lesson_slug=lesson.slug, step_reached=len(lesson.positions),
-                                      current="done", started_at=now, updated_at=now,
-                                      completed_at=now))
-        db.session.commit()
+    finish_lesson(real_app, lesson, Pupil.first_name == "Sam")
     page = make_page(width=width, height=800)
     enable_pictures_and_sign_in_sam(page)
     page.get_by_role("button", name="I will do my best", exact=True).tap()

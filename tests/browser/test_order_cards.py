@@ -8,10 +8,10 @@ from pathlib import Path
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.db import db, utcnow
-from app.models import LessonProgress, Pupil, QuizAnswer
+from app.db import db
+from app.models import Pupil, QuizAnswer
 
-from .test_layouts import OVERLAPS
+from .test_layouts import OVERLAPS, finish_lesson
 from .test_pupil_flows import enable_pictures_and_sign_in_sam
 
 SHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "ks1-order-cards.png"
@@ -21,15 +21,7 @@ def test_sam_puts_things_in_order_by_tapping_cards(make_page, real_app):
     lesson = next(x for x in real_app.extensions["catalogue"].by_band["ks1"]
                   if any(q.type == "order" for q in x.quiz.questions))
     question = next(q for q in lesson.quiz.questions if q.type == "order")
-    with real_app.app_context():
-        sam = db.session.scalar(select(Pupil).where(Pupil.first_name == "Sam"))
-        now = utcnow()
-        db.session.add(LessonProgress(school_id=sam.school_id, pupil_id=sam.id,
-                                      lesson_slug=lesson.slug, step_reached=len(lesson.positions),
-                                      current="done", started_at=now, updated_at=now,
-                                      completed_at=now))
-        db.session.commit()
-        sam_id = sam.id
+    sam_id = finish_lesson(real_app, lesson, Pupil.first_name == "Sam")
     page = make_page(width=390, height=844)
     enable_pictures_and_sign_in_sam(page)
     page.get_by_role("button", name="I will do my best", exact=True).tap()
